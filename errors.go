@@ -1,0 +1,146 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Sentinel errors that stores return, wrapped with %w, to report the outcome
+// of an operation. The handler maps them to SCIM errors (see [Error]).
+var (
+	// ErrNotFound reports that no resource has the requested id (in the
+	// caller's tenant). It becomes 404 Not Found.
+	ErrNotFound = errors.New("scim: resource not found")
+	// ErrConflict reports that a write would break a uniqueness rule, such as
+	// two users with the same userName (compared case-insensitively). It
+	// becomes 409 Conflict with scimType "uniqueness".
+	ErrConflict = errors.New("scim: uniqueness conflict")
+	// ErrPreconditionFailed reports that the stored version of a resource is
+	// not the version the write expected. It becomes 412 Precondition Failed.
+	ErrPreconditionFailed = errors.New("scim: version mismatch")
+)
+
+// ScimType values of RFC 7644 §3.12, carried in [Error.ScimType].
+const (
+	ScimTypeInvalidFilter = "invalidFilter"
+	ScimTypeTooMany       = "tooMany"
+	ScimTypeUniqueness    = "uniqueness"
+	ScimTypeMutability    = "mutability"
+	ScimTypeInvalidSyntax = "invalidSyntax"
+	ScimTypeInvalidPath   = "invalidPath"
+	ScimTypeNoTarget      = "noTarget"
+	ScimTypeInvalidValue  = "invalidValue"
+	ScimTypeInvalidVers   = "invalidVers"
+	ScimTypeSensitive     = "sensitive"
+)
+
+// ErrorSchema is the schema URN of a SCIM error response body.
+const ErrorSchema = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+// Error is a SCIM protocol error (RFC 7644 §3.12). Its Status, ScimType and
+// Detail are sent to the client as they are, so Detail must never carry
+// internal information; the wrapped error, if any, is only logged.
+type Error struct {
+	// Status is the HTTP status code, such as 400 or 404.
+	Status int
+	// ScimType is one of the ScimType constants, or empty.
+	ScimType string
+	// Detail is a human-readable explanation for the client.
+	Detail string
+	err    error
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	s := fmt.Sprintf("scim: %d", e.Status)
+	if e.ScimType != "" {
+		s += " " + e.ScimType
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	if e.err != nil {
+		s += ": " + e.err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying error, if any.
+func (e *Error) Unwrap() error { return e.err }
+
+// NewError returns a new *Error with the given status, scimType (may be empty)
+// and client-facing detail.
+func NewError(status int, scimType, detail string) *Error {
+	return &Error{Status: status, ScimType: scimType, Detail: detail}
+}
+
+func errorf(status int, scimType, format string, args ...any) *Error {
+	return &Error{Status: status, ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
+}
+
+func errInvalidSyntax(format string, args ...any) *Error {
+	return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, format, args...)
+}
+
+func errInvalidValue(format string, args ...any) *Error {
+	return errorf(http.StatusBadRequest, ScimTypeInvalidValue, format, args...)
+}
+
+func errInvalidFilter(format string, args ...any) *Error {
+	return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, format, args...)
+}
+
+func errInvalidPath(format string, args ...any) *Error {
+	return errorf(http.StatusBadRequest, ScimTypeInvalidPath, format, args...)
+}
+
+func errNoTarget(format string, args ...any) *Error {
+	return errorf(http.StatusBadRequest, ScimTypeNoTarget, format, args...)
+}
+
+func errMutability(format string, args ...any) *Error {
+	return errorf(http.StatusBadRequest, ScimTypeMutability, format, args...)
+}
+
+func errNotFound(resourceType, id string) *Error {
+	return errorf(http.StatusNotFound, "", "%s %q not found", resourceType, id)
+}
+
+// toError converts any error to the *Error sent to the client. A *Error
+// anywhere in the chain is used as it is; store sentinels map to their
+// statuses; context cancellation maps to 503; anything else is an internal
+// error whose text is never shown to the client (the boolean result reports
+// it, so that the caller can log it).
+func toError(err error) (e *Error, internal bool) {
+	var se *Error
+	switch {
+	case errors.As(err, &se):
+		return se, se.Status >= 500 && se.Status != http.StatusNotImplemented
+	case errors.Is(err, ErrNotFound):
+		return &Error{Status: 404, Detail: "resource not found", err: err}, false
+	case errors.Is(err, ErrConflict):
+		return &Error{Status: 409, ScimType: ScimTypeUniqueness, Detail: "a resource with the same unique attribute value already exists", err: err}, false
+	case errors.Is(err, ErrPreconditionFailed):
+		return &Error{Status: 412, Detail: "the resource has changed: its version does not match", err: err}, false
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &Error{Status: 503, Detail: "the request was cancelled or timed out", err: err}, true
+	default:
+		return &Error{Status: 500, Detail: "internal server error", err: err}, true
+	}
+}
+
+// statusText returns the status code of e as the string RFC 7644 §3.12 wants
+// in the "status" member, using literal numbers to read against the RFC.
+func statusCode(e *Error) int {
+	switch e.Status {
+	case 304, 307, 308, 400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 500, 501, 503:
+		return e.Status
+	default:
+		if e.Status >= 400 && e.Status < 600 {
+			return e.Status
+		}
+		return 500
+	}
+}

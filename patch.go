@@ -1,0 +1,3 @@
+package scim
+
+// TODO(patch helper): the PATCH engine.

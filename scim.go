@@ -1,0 +1,182 @@
+// Package scim serves SCIM 2.0 (RFC 7643, RFC 7644) user and group
+// provisioning from identity providers such as Microsoft Entra ID and Okta,
+// as one [net/http.Handler] that an application mounts in its own server.
+//
+// The application supplies persistence by implementing [UserStore] and
+// [GroupStore] (or using a package under store/, such as memstore); the
+// handler does the rest of SCIM: routing, validation against the schemas,
+// PATCH, filtering, sorting, paging, attribute projection, versioning,
+// errors and the discovery endpoints.
+//
+// # Mounting
+//
+//	users, groups := memstore.New()
+//	h := scim.NewHandler(users, groups, scim.WithBearerToken(os.Getenv("SCIM_TOKEN")))
+//	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+//
+// # Tenancy
+//
+// The request's context reaches every store call. A multi-tenant
+// application authenticates the request in its own middleware, puts the
+// tenant in the context, and partitions its store by it (memstore does so
+// with memstore.WithPartition).
+package scim
+
+import (
+	"context"
+	"log/slog"
+)
+
+// Option configures a handler made by [NewHandler].
+type Option func(*config)
+
+type config struct {
+	baseURL          string
+	tokens           [][]byte
+	tokenValidator   func(ctx context.Context, token string) bool
+	publicDiscovery  bool
+	maxBodyBytes     int64
+	maxResults       int
+	logger           *slog.Logger
+	userExtensions   []*Schema
+	groupExtensions  []*Schema
+	strictAttributes bool
+	strictBooleans   bool
+	strictPatch      bool
+	patchNoContent   bool
+	maxBulkOps       int
+	maxBulkBytes     int64
+	documentationURI string
+}
+
+func defaultConfig() *config {
+	return &config{
+		maxBodyBytes: 1 << 20,
+		maxResults:   1000,
+		logger:       slog.New(slog.DiscardHandler),
+		maxBulkOps:   1000,
+		maxBulkBytes: 1 << 20,
+	}
+}
+
+// WithBaseURL sets the absolute URL at which the handler is mounted, such as
+// "https://app.example.com/scim/v2", used for meta.location, Location
+// headers and $ref values. By default it is derived from each request: its
+// scheme (https behind TLS or with X-Forwarded-Proto: https), host, and the
+// prefix that http.StripPrefix removed.
+func WithBaseURL(url string) Option {
+	return func(c *config) {
+		for len(url) > 0 && url[len(url)-1] == '/' {
+			url = url[:len(url)-1]
+		}
+		c.baseURL = url
+	}
+}
+
+// WithBearerToken requires every request to carry "Authorization: Bearer T"
+// where T is one of tokens, compared in constant time; several tokens allow
+// rotation. Requests without a valid token get 401 with
+// "WWW-Authenticate: Bearer". Empty tokens are ignored. By default no token
+// is required (authenticate in your own middleware instead).
+func WithBearerToken(tokens ...string) Option {
+	return func(c *config) {
+		for _, t := range tokens {
+			if t != "" {
+				c.tokens = append(c.tokens, []byte(t))
+			}
+		}
+	}
+}
+
+// WithTokenValidator requires every request to carry a bearer token that
+// valid accepts, such as a JWT that Entra ID issues. It combines with
+// [WithBearerToken]: a token passes if either accepts it. By default no
+// validator is set.
+func WithTokenValidator(valid func(ctx context.Context, token string) bool) Option {
+	return func(c *config) { c.tokenValidator = valid }
+}
+
+// WithPublicDiscovery serves /ServiceProviderConfig, /ResourceTypes and
+// /Schemas without authentication. By default they require the same token
+// as every other endpoint.
+func WithPublicDiscovery() Option {
+	return func(c *config) { c.publicDiscovery = true }
+}
+
+// WithMaxBodyBytes limits the size of a request body; larger bodies get 413.
+// The default is 1 MiB.
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxBodyBytes = n
+		}
+	}
+}
+
+// WithMaxResults sets the largest page a list or search returns, advertised
+// as filter.maxResults in /ServiceProviderConfig; a larger count is clamped
+// to it. The default is 1000.
+func WithMaxResults(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxResults = n
+		}
+	}
+}
+
+// WithLogger sets the logger for internal errors (whose text is never sent
+// to clients). By default nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithUserExtension registers an extension schema for Users, such as
+// "urn:ietf:params:scim:schemas:extension:acme:2.0:User". Its attributes are
+// validated, filterable, sortable, patchable and kept in [User.Extensions].
+// The Enterprise User extension is always registered.
+func WithUserExtension(s *Schema) Option {
+	return func(c *config) { c.userExtensions = append(c.userExtensions, s) }
+}
+
+// WithGroupExtension registers an extension schema for Groups, kept in
+// [Group.Extensions]. By default Groups have no extension.
+func WithGroupExtension(s *Schema) Option {
+	return func(c *config) { c.groupExtensions = append(c.groupExtensions, s) }
+}
+
+// WithStrictAttributes rejects requests that carry attributes no schema
+// defines, with 400 invalidValue. By default unknown attributes are ignored.
+func WithStrictAttributes() Option {
+	return func(c *config) { c.strictAttributes = true }
+}
+
+// WithStrictBooleans rejects the strings "True" and "False" where a boolean
+// is expected. By default they are accepted in any case, because Entra ID
+// sends them.
+func WithStrictBooleans() Option {
+	return func(c *config) { c.strictBooleans = true }
+}
+
+// WithStrictPatch makes a PATCH "replace" whose value-filter path matches
+// nothing fail with 400 noTarget, as RFC 7644 §3.5.2.3 says. By default such
+// a replace, like an "add", creates the item when the filter is a plain
+// equality (emails[type eq "work"].value), as Entra ID expects.
+func WithStrictPatch() Option {
+	return func(c *config) { c.strictPatch = true }
+}
+
+// WithPatchNoContent answers successful PATCH requests with 204 No Content
+// instead of 200 and the resource. By default the resource is returned.
+func WithPatchNoContent() Option {
+	return func(c *config) { c.patchNoContent = true }
+}
+
+// WithDocumentationURI sets documentationUri in /ServiceProviderConfig. By
+// default it is absent.
+func WithDocumentationURI(uri string) Option {
+	return func(c *config) { c.documentationURI = uri }
+}

@@ -1,0 +1,126 @@
+package scim
+
+import (
+	"context"
+)
+
+// Resource is the set of resource types a [Store] holds.
+type Resource interface {
+	User | Group
+}
+
+// UserStore persists Users. See [Store] for the contract.
+type UserStore = Store[User]
+
+// GroupStore persists Groups. See [Store] for the contract.
+type GroupStore = Store[Group]
+
+// Store persists resources of one type. The handler owns every SCIM
+// semantic (validation, PATCH, projection, filter parsing); a store only
+// persists and queries. Implementations must be safe for concurrent use, and
+// receive the request's context in every call, so a multi-tenant
+// application can partition data by a tenant carried in the context: a
+// resource of one tenant must be invisible to every call made with another
+// tenant's context.
+//
+// Run [github.com/scimkit/scim/store/storetest.Run] in a store's tests to
+// check that it keeps this contract.
+type Store[R Resource] interface {
+	// Get returns the resource with the given id. It returns an error
+	// wrapping ErrNotFound if there is none.
+	//
+	// For a Group, Members holds every member unless opts.SkipMembership is
+	// set, in which case it may be nil. For a User, Groups lists the groups
+	// that have the user as a direct member (Value, Display and Type
+	// "direct"), unless opts.SkipMembership is set.
+	Get(ctx context.Context, id string, opts ReadOptions) (*R, error)
+
+	// Create stores a new resource and returns it as stored. The store
+	// assigns a new unique ID (ignoring any ID in r) and sets Meta.Created,
+	// Meta.LastModified and Meta.Version. It returns an error wrapping
+	// ErrConflict if a User's UserName equals another User's,
+	// compared case-insensitively. It must not keep r or anything r points
+	// to after it returns.
+	Create(ctx context.Context, r *R) (*R, error)
+
+	// Replace replaces every attribute of the stored resource whose ID is
+	// r's ID and returns it as stored, with Meta.Created kept, a new
+	// Meta.LastModified and a new Meta.Version. If ifVersion is not empty
+	// and differs from the stored Meta.Version, it returns an error
+	// wrapping ErrPreconditionFailed and changes nothing. It returns an
+	// error wrapping ErrNotFound if there is no such resource, and one
+	// wrapping ErrConflict as Create does. A User's Groups is read-only and
+	// is ignored. It must not keep r after it returns.
+	Replace(ctx context.Context, r *R, ifVersion string) (*R, error)
+
+	// Delete removes the resource with the given id. If ifVersion is not
+	// empty and differs from the stored Meta.Version, it returns an error
+	// wrapping ErrPreconditionFailed. It returns an error wrapping
+	// ErrNotFound if there is no such resource. Deleting a User also removes
+	// it from the members of every Group.
+	Delete(ctx context.Context, id string, ifVersion string) error
+
+	// List returns the page of resources that q selects, and the number of
+	// resources that match q.Filter in all. Resources are sorted by
+	// q.SortBy (or in a stable order of the store's choice when it is
+	// empty), and the page starts at the 1-based q.StartIndex and holds at
+	// most q.Count resources. A store that cannot translate a filter or a
+	// sort itself can use [Match] and [ApplyQuery]. An empty result is a
+	// page with no resources and no error.
+	List(ctx context.Context, q *Query) (*Page[R], error)
+}
+
+// ReadOptions tells a store which costly parts of a resource a read needs.
+type ReadOptions struct {
+	// SkipMembership means the caller will not use Group.Members or
+	// User.Groups, so the store need not load them.
+	SkipMembership bool
+}
+
+// Query is a parsed and validated list request (RFC 7644 §3.4.2).
+type Query struct {
+	// Filter selects resources; nil selects all.
+	Filter *Filter
+	// SortBy is the canonical path of a singular attribute to sort by, such
+	// as "userName", "name.familyName", "meta.lastModified" or
+	// "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber";
+	// empty for the store's own stable order. Resources that lack the
+	// attribute come last in either direction.
+	SortBy string
+	// SortDescending reverses the order.
+	SortDescending bool
+	// StartIndex is the 1-based index of the first resource of the page;
+	// it is at least 1.
+	StartIndex int
+	// Count is the largest number of resources to return; it is at least 0.
+	// With 0, only Page.TotalResults is wanted.
+	Count int
+	ReadOptions
+}
+
+// Page is one page of a List result.
+type Page[R Resource] struct {
+	// Resources are the resources of the page, in order.
+	Resources []*R
+	// TotalResults is the number of resources that match the filter, over
+	// all pages.
+	TotalResults int
+}
+
+// MemberPatcher is an optional capability of a [GroupStore]: it adds and
+// removes members of a group without reading or rewriting the whole member
+// list. The handler uses it, when a store has it, for PATCH requests that
+// only add or remove members, which is how identity providers maintain
+// large groups.
+type MemberPatcher interface {
+	// PatchMembers adds the members in add (skipping those whose Value is
+	// already a member) and removes the members whose Value is in remove
+	// (ignoring those that are not members), atomically. If nothing
+	// changes, the group's version stays as it is; otherwise Meta.Version
+	// and Meta.LastModified change. If ifVersion is not empty and differs
+	// from the stored version, it returns an error wrapping
+	// ErrPreconditionFailed. It returns an error wrapping ErrNotFound if the
+	// group does not exist. It returns the group as stored, whose Members
+	// may be nil.
+	PatchMembers(ctx context.Context, groupID string, add []MultiValue, remove []string, ifVersion string) (*Group, error)
+}
