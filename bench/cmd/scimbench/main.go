@@ -1,0 +1,111 @@
+// Command scimbench runs scimkit, github.com/elimity-com/scim and a bare
+// net/http handler side by side on loopback with the same data and
+// requests, and prints a Markdown table of throughput, latency and
+// allocations (issue 6). See bench/README.md.
+//
+//	cd bench && go run ./cmd/scimbench            # full run, a few minutes on 2 cores
+//	cd bench && go run ./cmd/scimbench -quick     # smoke run, seconds
+//	cd bench && go run ./cmd/scimbench -mem       # memory per user and per membership
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scimkit/scim/bench/harness"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "scimbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var (
+		n           = flag.Int("n", 20000, "measured requests per server × scenario")
+		c           = flag.Int("c", 8, "concurrent clients")
+		usersFlag   = flag.String("users", "10000,100000", "comma-separated user counts; only list/filter scenarios (and GET by id, their yardstick) run above 10000")
+		scenFlag    = flag.String("scenarios", "", "comma-separated scenarios (default all): get-user, filter-username, list-users, filter-group, patch-active, patch-member, post-user")
+		serversFlag = flag.String("servers", "", "comma-separated servers (default all): scimkit, elimity, bare")
+		deadline    = flag.Duration("deadline", 20*time.Second, "time limit of each server × scenario run")
+		quick       = flag.Bool("quick", false, "smoke run: -n 300 -users 1000 -deadline 10s (-mem: 1000 users, 5000 memberships)")
+		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the scimkit server's runs (whole process, so the client is in it too) to this file")
+		mem         = flag.Bool("mem", false, "measure heap per 10,000 users and per group membership instead of load")
+		memUsers    = flag.Int("mem-users", 10000, "users for -mem")
+		memMembers  = flag.Int("memberships", 100000, "group memberships for -mem")
+		out         = flag.String("o", "", "also write the Markdown report to this file")
+		quiet       = flag.Bool("q", false, "no progress lines on stderr")
+	)
+	flag.Parse()
+	if *quick {
+		*n, *usersFlag, *deadline = 300, "1000", 10*time.Second
+		*memUsers, *memMembers = 1000, 5000
+	}
+	if *n < 1 || *c < 1 {
+		return fmt.Errorf("-n and -c must be positive")
+	}
+	w := io.Writer(os.Stdout)
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = io.MultiWriter(os.Stdout, f)
+	}
+	servers := splitList(*serversFlag)
+	if *mem {
+		rs, err := harness.MeasureMemory(*memUsers, *memMembers, servers)
+		if err != nil {
+			return err
+		}
+		harness.WriteMemMarkdown(w, rs)
+		return nil
+	}
+
+	var users []int
+	for _, s := range splitList(*usersFlag) {
+		u, err := strconv.Atoi(s)
+		if err != nil || u < 2 {
+			return fmt.Errorf("bad -users entry %q", s)
+		}
+		users = append(users, u)
+	}
+	scs, err := harness.SelectScenarios(splitList(*scenFlag))
+	if err != nil {
+		return err
+	}
+	if !harness.ScimkitAvailable() {
+		fmt.Fprintln(os.Stderr, "scimbench: scimkit server not compiled in (build tag scimkit); running elimity and bare only")
+	}
+	cfg := harness.Config{N: *n, C: *c, Users: users, Scenarios: scs, Servers: servers, Deadline: *deadline, CPUProfile: *cpuprofile}
+	if !*quiet {
+		cfg.Log = os.Stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, err := harness.Run(ctx, cfg)
+	if rep != nil {
+		rep.WriteMarkdown(w)
+	}
+	return err
+}
+
+func splitList(s string) []string {
+	var out []string
+	for p := range strings.SplitSeq(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,217 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Result is the measurement of one server × scenario × user count.
+type Result struct {
+	Server   string
+	Scenario string
+	Users    int
+	// Planned is the number of requests the run was asked to make;
+	// Requests the number that completed (fewer when the deadline hit).
+	Planned     int
+	Requests    int
+	DeadlineHit bool
+	// Errors counts completed requests whose status was not expected, and
+	// transport errors; ErrSamples shows the first few.
+	Errors     int
+	ErrSamples []string
+	// Statuses counts responses by status code.
+	Statuses map[int]int
+	Elapsed  time.Duration
+	P50, P99 time.Duration
+	// Mallocs is the process-wide runtime.MemStats.Mallocs delta over the
+	// run: server, client and loopback transport together.
+	Mallocs uint64
+	// BytesIn is the total size of the response bodies.
+	BytesIn int64
+}
+
+// RPS is the throughput in completed requests per second.
+func (r *Result) RPS() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Requests) / r.Elapsed.Seconds()
+}
+
+// AllocsPerReq is Mallocs per completed request.
+func (r *Result) AllocsPerReq() float64 {
+	if r.Requests == 0 {
+		return 0
+	}
+	return float64(r.Mallocs) / float64(r.Requests)
+}
+
+// Flagged reports whether the result must not be read as a clean number.
+func (r *Result) Flagged() bool { return r.Errors > 0 || r.Requests == 0 }
+
+const maxErrSamples = 5
+
+// newClient returns a keep-alive client for loopback load with c workers.
+func newClient(c int) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:               nil, // never leave loopback, whatever the environment says
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConns:        4 * c,
+		MaxIdleConnsPerHost: 4 * c,
+		IdleConnTimeout:     time.Minute,
+		DisableCompression:  true,
+	}}
+}
+
+type worker struct {
+	lats     []time.Duration
+	statuses [600]int
+	other    int
+	errs     int // responses with an unexpected status
+	terrs    int // requests that got no response
+	bytes    int64
+}
+
+// runLoad sends requests first..first+n-1 of sc to baseURL with c
+// concurrent workers until all are done or deadline passes, and measures
+// them.
+func runLoad(ctx context.Context, client *http.Client, baseURL, token string, sc *Scenario, st *State, first, n, c int, deadline time.Duration) Result {
+	res := Result{Scenario: sc.Name, Planned: n, Statuses: make(map[int]int)}
+	auth := "Bearer " + token
+	expected := func(status int) bool { return slices.Contains(sc.Expect, status) }
+	ctx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+
+	var (
+		next    atomic.Int64
+		mu      sync.Mutex
+		samples []string
+		wg      sync.WaitGroup
+	)
+	sample := func(s string) {
+		mu.Lock()
+		if len(samples) < maxErrSamples {
+			samples = append(samples, s)
+		}
+		mu.Unlock()
+	}
+	workers := make([]*worker, c)
+	for i := range workers {
+		workers[i] = &worker{lats: make([]time.Duration, 0, n/c+1)}
+	}
+
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	for _, wk := range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				rq := sc.Request(st, first+i)
+				var body io.Reader = http.NoBody
+				if rq.Body != nil {
+					body = bytes.NewReader(rq.Body)
+				}
+				req, err := http.NewRequestWithContext(ctx, rq.Method, baseURL+BasePath+rq.Path, body)
+				if err != nil {
+					wk.terrs++
+					sample(err.Error())
+					continue
+				}
+				req.Header.Set("Authorization", auth)
+				if rq.Body != nil {
+					req.Header.Set("Content-Type", "application/scim+json")
+				}
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() != nil {
+						return // cut off by the deadline: not a completed request
+					}
+					wk.terrs++
+					sample(fmt.Sprintf("%s %s: %v", rq.Method, rq.Path, err))
+					continue
+				}
+				if expected(resp.StatusCode) {
+					nb, err := io.Copy(io.Discard, resp.Body)
+					wk.bytes += nb
+					if err != nil && ctx.Err() != nil {
+						_ = resp.Body.Close()
+						return
+					}
+				} else {
+					wk.errs++
+					b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+					_, _ = io.Copy(io.Discard, resp.Body)
+					sample(fmt.Sprintf("%s %s: %d %s", rq.Method, rq.Path, resp.StatusCode, b))
+				}
+				_ = resp.Body.Close()
+				wk.lats = append(wk.lats, time.Since(t0))
+				if resp.StatusCode >= 0 && resp.StatusCode < len(wk.statuses) {
+					wk.statuses[resp.StatusCode]++
+				} else {
+					wk.other++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	runtime.ReadMemStats(&after)
+	res.Mallocs = after.Mallocs - before.Mallocs
+	res.DeadlineHit = errors.Is(ctx.Err(), context.DeadlineExceeded)
+
+	var lats []time.Duration
+	for _, wk := range workers {
+		lats = append(lats, wk.lats...)
+		res.Errors += wk.errs + wk.terrs
+		res.Requests += wk.terrs
+		res.BytesIn += wk.bytes
+		for code, k := range wk.statuses {
+			if k > 0 {
+				res.Statuses[code] += k
+			}
+		}
+		if wk.other > 0 {
+			res.Statuses[-1] += wk.other
+		}
+	}
+	res.Requests += len(lats)
+	res.ErrSamples = samples
+	slices.Sort(lats)
+	if len(lats) > 0 {
+		res.P50 = lats[len(lats)*50/100]
+		res.P99 = lats[min(len(lats)*99/100, len(lats)-1)]
+	}
+	return res
+}
+
+// nullHandler answers every request with the scenario's first expected
+// status after reading the body: what is left when a server does nothing,
+// used to measure the client's and net/http's own allocations.
+func nullHandler(status int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if status == http.StatusNoContent {
+			w.WriteHeader(status)
+			return
+		}
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte("{}"))
+	})
+}

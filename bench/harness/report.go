@@ -1,0 +1,179 @@
+package harness
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Targets are issue 6's throughput goals for scimkit/bare, per scenario.
+// A scenario with a comparator is measured against bare's throughput on
+// that other scenario: the userName filter is an index lookup, so it is
+// held to bare's GET by id.
+var Targets = map[string]struct {
+	Ratio      float64
+	Comparator string
+}{
+	"get-user":        {0.77, "get-user"},
+	"filter-username": {0.77, "get-user"},
+	"list-users":      {0.67, "list-users"},
+	"post-user":       {0.5, "post-user"},
+	"patch-active":    {0.5, "patch-active"},
+	"patch-member":    {0.5, "patch-member"},
+}
+
+func (rep *Report) find(server, scenario string, users int) *Result {
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		if r.Server == server && r.Scenario == scenario && r.Users == users {
+			return r
+		}
+	}
+	return nil
+}
+
+func fmtDur(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	switch {
+	case ms >= 100:
+		return fmt.Sprintf("%.0f", ms)
+	case ms >= 10:
+		return fmt.Sprintf("%.1f", ms)
+	default:
+		return fmt.Sprintf("%.2f", ms)
+	}
+}
+
+func rpsCell(r *Result) string {
+	s := fmt.Sprintf("%.0f", r.RPS())
+	if r.Flagged() {
+		s += " ⚠"
+	}
+	if r.DeadlineHit {
+		s += " ⏱"
+	}
+	return s
+}
+
+func ratioCell(a, b *Result) string {
+	if a == nil || b == nil || b.RPS() == 0 {
+		return "–"
+	}
+	s := fmt.Sprintf("%.2fx", a.RPS()/b.RPS())
+	if a.Flagged() || b.Flagged() {
+		s += " ⚠"
+	}
+	return s
+}
+
+func scenarioTitle(name string) string {
+	for _, sc := range Scenarios() {
+		if sc.Name == name {
+			return sc.Title
+		}
+	}
+	return name
+}
+
+// WriteMarkdown writes the report as Markdown tables.
+func (rep *Report) WriteMarkdown(w io.Writer) {
+	cfg := rep.Config
+	fmt.Fprintf(w, "## scimbench results\n\n")
+	fmt.Fprintf(w, "Machine: %s.  \n", Machine())
+	fmt.Fprintf(w, "Load: %d requests per server × scenario (after %d warm-up requests), %d concurrent keep-alive clients, "+
+		"deadline %v per run, loopback only, servers and load generator in one process.  \n",
+		cfg.N, warmupCount(cfg.N), cfg.C, cfg.Deadline)
+	if !ScimkitAvailable() {
+		fmt.Fprintf(w, "scimkit: **not compiled in** (build with `-tags scimkit` once the library compiles); its columns are empty.  \n")
+	}
+	fmt.Fprintf(w, "Absolute numbers vary by machine; compare the ratios.\n")
+
+	var sizes []int
+	for _, r := range rep.Results {
+		if !slices.Contains(sizes, r.Users) {
+			sizes = append(sizes, r.Users)
+		}
+	}
+	for _, users := range sizes {
+		fmt.Fprintf(w, "\n### %d users\n\n", users)
+		fmt.Fprintln(w, "| scenario | server | req/s | p50 ms | p99 ms | allocs/req | server allocs/req | KiB/resp | errors |")
+		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
+		for _, sc := range rep.scenarioNames(users) {
+			base, hasBase := rep.Baselines[baselineKey(users, sc)]
+			for _, r := range rep.Results {
+				if r.Users != users || r.Scenario != sc {
+					continue
+				}
+				net := "–"
+				if hasBase && r.Requests > 0 {
+					net = fmt.Sprintf("%.0f", r.AllocsPerReq()-base.AllocsPerReq())
+				}
+				kib := 0.0
+				if r.Requests > 0 {
+					kib = float64(r.BytesIn) / float64(r.Requests) / 1024
+				}
+				errs := "0"
+				if r.Errors > 0 {
+					errs = fmt.Sprintf("**%d** ⚠", r.Errors)
+				}
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.0f | %s | %.1f | %s |\n",
+					scenarioTitle(sc), r.Server, rpsCell(&r), fmtDur(r.P50), fmtDur(r.P99), r.AllocsPerReq(), net, kib, errs)
+			}
+			if hasBase {
+				fmt.Fprintf(w, "| %s | *(null handler)* | %.0f | %s | %s | %.0f | 0 | – | %d |\n",
+					scenarioTitle(sc), base.RPS(), fmtDur(base.P50), fmtDur(base.P99), base.AllocsPerReq(), base.Errors)
+			}
+		}
+	}
+
+	fmt.Fprintf(w, "\n### Throughput ratios\n\n")
+	fmt.Fprintln(w, "| scenario | users | scimkit/elimity | scimkit/bare | elimity/bare | target scimkit/bare |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|---|")
+	for _, users := range sizes {
+		for _, sc := range rep.scenarioNames(users) {
+			sk, el, ba := rep.find(NameScimkit, sc, users), rep.find(NameElimity, sc, users), rep.find(NameBare, sc, users)
+			target := "ahead of elimity"
+			if t, ok := Targets[sc]; ok {
+				target = fmt.Sprintf("≥ %.2fx", t.Ratio)
+				if t.Comparator != sc {
+					cmp := rep.find(NameBare, t.Comparator, users)
+					target += fmt.Sprintf(" of bare %s (scimkit/that: %s)", t.Comparator, ratioCell(sk, cmp))
+				}
+			}
+			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s |\n", scenarioTitle(sc), users,
+				ratioCell(sk, el), ratioCell(sk, ba), ratioCell(el, ba), target)
+		}
+	}
+
+	fmt.Fprintf(w, "\n⚠ = the run had errors or no completed request and must not be read as a result; "+
+		"⏱ = the deadline cut the run short (req/s is over the requests that completed).  \n"+
+		"allocs/req = runtime.MemStats.Mallocs delta over the run / requests, for the whole process: server, "+
+		"load-generator client and loopback transport. The null-handler row is the same requests answered by an empty "+
+		"handler behind the same auth check; server allocs/req = allocs/req − that, i.e. what the SCIM server adds.\n")
+
+	var flagged []string
+	for _, r := range rep.Results {
+		if r.Errors > 0 {
+			flagged = append(flagged, fmt.Sprintf("- %s, %s, %d users: %d errors; statuses %v; first: %s",
+				r.Server, r.Scenario, r.Users, r.Errors, r.Statuses, strings.Join(r.ErrSamples, " | ")))
+		}
+	}
+	if len(flagged) > 0 {
+		fmt.Fprintf(w, "\n### Errors\n\n%s\n", strings.Join(flagged, "\n"))
+	}
+}
+
+func (rep *Report) scenarioNames(users int) []string {
+	var out []string
+	for _, sc := range rep.Config.Scenarios {
+		for _, r := range rep.Results {
+			if r.Users == users && r.Scenario == sc.Name {
+				out = append(out, sc.Name)
+				break
+			}
+		}
+	}
+	return out
+}
