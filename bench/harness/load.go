@@ -38,6 +38,66 @@ type Result struct {
 	Mallocs uint64
 	// BytesIn is the total size of the response bodies.
 	BytesIn int64
+	// CPU is the CPU time (user + system) the whole process used during
+	// the run. Unlike Elapsed, it hardly changes when other processes
+	// compete for the machine's cores.
+	CPU time.Duration
+
+	lats []time.Duration // sorted, for merging rounds
+}
+
+// merge adds the measurements of another round of the same run.
+func (r *Result) merge(o *Result) {
+	r.Planned += o.Planned
+	r.Requests += o.Requests
+	r.DeadlineHit = r.DeadlineHit || o.DeadlineHit
+	r.Errors += o.Errors
+	for _, s := range o.ErrSamples {
+		if len(r.ErrSamples) < maxErrSamples {
+			r.ErrSamples = append(r.ErrSamples, s)
+		}
+	}
+	if r.Statuses == nil {
+		r.Statuses = make(map[int]int)
+	}
+	for code, k := range o.Statuses {
+		r.Statuses[code] += k
+	}
+	r.Elapsed += o.Elapsed
+	r.Mallocs += o.Mallocs
+	r.BytesIn += o.BytesIn
+	r.CPU += o.CPU
+	r.lats = append(r.lats, o.lats...)
+	slices.Sort(r.lats)
+	r.P50, r.P99 = percentiles(r.lats)
+}
+
+func percentiles(sorted []time.Duration) (p50, p99 time.Duration) {
+	if len(sorted) == 0 {
+		return 0, 0
+	}
+	return sorted[len(sorted)*50/100], sorted[min(len(sorted)*99/100, len(sorted)-1)]
+}
+
+// inflight wraps a server's handler to count the requests it is serving,
+// so that a run cut short by its deadline can wait until the server has
+// finished the requests the client gave up on before the next run starts.
+type inflight struct {
+	n atomic.Int64
+	h http.Handler
+}
+
+func (f *inflight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.n.Add(1)
+	defer f.n.Add(-1)
+	f.h.ServeHTTP(w, r)
+}
+
+// drain waits until no request is being served, for at most limit.
+func (f *inflight) drain(limit time.Duration) {
+	for end := time.Now().Add(limit); f.n.Load() > 0 && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // RPS is the throughput in completed requests per second.
@@ -54,6 +114,14 @@ func (r *Result) AllocsPerReq() float64 {
 		return 0
 	}
 	return float64(r.Mallocs) / float64(r.Requests)
+}
+
+// CPUPerReq is the process CPU time per completed request.
+func (r *Result) CPUPerReq() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Requests)
 }
 
 // Flagged reports whether the result must not be read as a clean number.
@@ -113,6 +181,7 @@ func runLoad(ctx context.Context, client *http.Client, baseURL, token string, sc
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	cpu0 := processCPU()
 	start := time.Now()
 	for _, wk := range workers {
 		wg.Go(func() {
@@ -171,6 +240,7 @@ func runLoad(ctx context.Context, client *http.Client, baseURL, token string, sc
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	res.CPU = processCPU() - cpu0
 	runtime.ReadMemStats(&after)
 	res.Mallocs = after.Mallocs - before.Mallocs
 	res.DeadlineHit = errors.Is(ctx.Err(), context.DeadlineExceeded)
@@ -193,10 +263,8 @@ func runLoad(ctx context.Context, client *http.Client, baseURL, token string, sc
 	res.Requests += len(lats)
 	res.ErrSamples = samples
 	slices.Sort(lats)
-	if len(lats) > 0 {
-		res.P50 = lats[len(lats)*50/100]
-		res.P99 = lats[min(len(lats)*99/100, len(lats)-1)]
-	}
+	res.lats = lats
+	res.P50, res.P99 = percentiles(lats)
 	return res
 }
 

@@ -61,12 +61,30 @@ func ratioCell(a, b *Result) string {
 	if a == nil || b == nil || b.RPS() == 0 {
 		return "–"
 	}
-	s := fmt.Sprintf("%.2fx", a.RPS()/b.RPS())
+	return fmt.Sprintf("%.2fx", a.RPS()/b.RPS()) + ratioFlags(a, b)
+}
+
+// cpuRatioCell is a's requests per CPU-second over b's: the throughput
+// ratio the two would reach on a machine whose cores were all theirs.
+func cpuRatioCell(a, b *Result) string {
+	if a == nil || b == nil || a.CPUPerReq() == 0 || b.CPUPerReq() == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2fx", float64(b.CPUPerReq())/float64(a.CPUPerReq())) + ratioFlags(a, b)
+}
+
+func ratioFlags(a, b *Result) string {
+	s := ""
 	if a.Flagged() || b.Flagged() {
 		s += " ⚠"
 	}
+	if a.DeadlineHit || b.DeadlineHit {
+		s += " ⏱"
+	}
 	return s
 }
+
+func micros(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(time.Microsecond)) }
 
 func scenarioTitle(name string) string {
 	for _, sc := range Scenarios() {
@@ -82,9 +100,11 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	cfg := rep.Config
 	fmt.Fprintf(w, "## scimbench results\n\n")
 	fmt.Fprintf(w, "Machine: %s.  \n", Machine())
-	fmt.Fprintf(w, "Load: %d requests per server × scenario (after %d warm-up requests), %d concurrent keep-alive clients, "+
-		"deadline %v per run, loopback only, servers and load generator in one process.  \n",
-		cfg.N, warmupCount(cfg.N), cfg.C, cfg.Deadline)
+	fmt.Fprintf(w, "Load: %d requests per server × scenario in %d round(s), each on a freshly seeded server with the "+
+		"server order reversed every other round, after %d warm-up requests per round; %d concurrent keep-alive clients; "+
+		"deadline %v per server × scenario; loopback only; servers and load generator in one process.  \n",
+		cfg.N, cfg.Rounds, warmupCount(cfg.N/max(cfg.Rounds, 1)), cfg.C, cfg.Deadline)
+	fmt.Fprintf(w, "Machine load average (1, 5, 15 min) before the run: %s; after: %s.  \n", rep.LoadBefore, rep.LoadAfter)
 	if !ScimkitAvailable() {
 		fmt.Fprintf(w, "scimkit: **not compiled in** (build with `-tags scimkit` once the library compiles); its columns are empty.  \n")
 	}
@@ -98,17 +118,18 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	}
 	for _, users := range sizes {
 		fmt.Fprintf(w, "\n### %d users\n\n", users)
-		fmt.Fprintln(w, "| scenario | server | req/s | p50 ms | p99 ms | allocs/req | server allocs/req | KiB/resp | errors |")
-		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
+		fmt.Fprintln(w, "| scenario | server | req/s | p50 ms | p99 ms | CPU µs/req | server CPU µs/req | allocs/req | server allocs/req | KiB/resp | errors |")
+		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 		for _, sc := range rep.scenarioNames(users) {
 			base, hasBase := rep.Baselines[baselineKey(users, sc)]
 			for _, r := range rep.Results {
 				if r.Users != users || r.Scenario != sc {
 					continue
 				}
-				net := "–"
+				net, netCPU := "–", "–"
 				if hasBase && r.Requests > 0 {
 					net = fmt.Sprintf("%.0f", r.AllocsPerReq()-base.AllocsPerReq())
+					netCPU = micros(r.CPUPerReq() - base.CPUPerReq())
 				}
 				kib := 0.0
 				if r.Requests > 0 {
@@ -118,17 +139,22 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 				if r.Errors > 0 {
 					errs = fmt.Sprintf("**%d** ⚠", r.Errors)
 				}
-				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.0f | %s | %.1f | %s |\n",
-					scenarioTitle(sc), r.Server, rpsCell(&r), fmtDur(r.P50), fmtDur(r.P99), r.AllocsPerReq(), net, kib, errs)
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %.0f | %s | %.1f | %s |\n",
+					scenarioTitle(sc), r.Server, rpsCell(&r), fmtDur(r.P50), fmtDur(r.P99), micros(r.CPUPerReq()), netCPU,
+					r.AllocsPerReq(), net, kib, errs)
 			}
 			if hasBase {
-				fmt.Fprintf(w, "| %s | *(null handler)* | %.0f | %s | %s | %.0f | 0 | – | %d |\n",
-					scenarioTitle(sc), base.RPS(), fmtDur(base.P50), fmtDur(base.P99), base.AllocsPerReq(), base.Errors)
+				fmt.Fprintf(w, "| %s | *(null handler)* | %.0f | %s | %s | %s | 0 | %.0f | 0 | – | %d |\n",
+					scenarioTitle(sc), base.RPS(), fmtDur(base.P50), fmtDur(base.P99), micros(base.CPUPerReq()),
+					base.AllocsPerReq(), base.Errors)
 			}
 		}
 	}
 
-	fmt.Fprintf(w, "\n### Throughput ratios\n\n")
+	fmt.Fprintf(w, "\n### Throughput ratios\n\n"+
+		"Each cell: the measured req/s ratio, and in brackets the ratio of requests per CPU-second of the process "+
+		"(what the req/s ratio would be with the cores to themselves; read that one when the load average shows "+
+		"other work on the machine).\n\n")
 	fmt.Fprintln(w, "| scenario | users | scimkit/elimity | scimkit/bare | elimity/bare | target scimkit/bare |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|---|")
 	for _, users := range sizes {
@@ -139,11 +165,12 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 				target = fmt.Sprintf("≥ %.2fx", t.Ratio)
 				if t.Comparator != sc {
 					cmp := rep.find(NameBare, t.Comparator, users)
-					target += fmt.Sprintf(" of bare %s (scimkit/that: %s)", t.Comparator, ratioCell(sk, cmp))
+					target += fmt.Sprintf(" of bare %s (scimkit/that: %s, CPU %s)", t.Comparator, ratioCell(sk, cmp), cpuRatioCell(sk, cmp))
 				}
 			}
-			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s |\n", scenarioTitle(sc), users,
-				ratioCell(sk, el), ratioCell(sk, ba), ratioCell(el, ba), target)
+			fmt.Fprintf(w, "| %s | %d | %s (CPU %s) | %s (CPU %s) | %s (CPU %s) | %s |\n", scenarioTitle(sc), users,
+				ratioCell(sk, el), cpuRatioCell(sk, el), ratioCell(sk, ba), cpuRatioCell(sk, ba),
+				ratioCell(el, ba), cpuRatioCell(el, ba), target)
 		}
 	}
 
@@ -151,7 +178,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 		"⏱ = the deadline cut the run short (req/s is over the requests that completed).  \n"+
 		"allocs/req = runtime.MemStats.Mallocs delta over the run / requests, for the whole process: server, "+
 		"load-generator client and loopback transport. The null-handler row is the same requests answered by an empty "+
-		"handler behind the same auth check; server allocs/req = allocs/req − that, i.e. what the SCIM server adds.\n")
+		"handler behind the same auth check; server allocs/req = allocs/req − that, i.e. what the SCIM server adds. "+
+		"CPU µs/req = user+system CPU time of the whole process over the run / requests; server CPU µs/req subtracts "+
+		"the null handler's the same way.\n")
 
 	var flagged []string
 	for _, r := range rep.Results {

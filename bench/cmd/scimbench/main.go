@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -33,12 +34,13 @@ func run() error {
 	var (
 		n           = flag.Int("n", 20000, "measured requests per server × scenario")
 		c           = flag.Int("c", 8, "concurrent clients")
+		rounds      = flag.Int("rounds", 2, "rounds per server × scenario, each on a fresh server, server order alternating")
 		usersFlag   = flag.String("users", "10000,100000", "comma-separated user counts; only list/filter scenarios (and GET by id, their yardstick) run above 10000")
 		scenFlag    = flag.String("scenarios", "", "comma-separated scenarios (default all): get-user, filter-username, list-users, filter-group, patch-active, patch-member, post-user")
 		serversFlag = flag.String("servers", "", "comma-separated servers (default all): scimkit, elimity, bare")
 		deadline    = flag.Duration("deadline", 20*time.Second, "time limit of each server × scenario run")
 		quick       = flag.Bool("quick", false, "smoke run: -n 300 -users 1000 -deadline 10s (-mem: 1000 users, 5000 memberships)")
-		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the scimkit server's runs (whole process, so the client is in it too) to this file")
+		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file; server goroutines carry the label server=<name> (go tool pprof -tagfocus=server=scimkit)")
 		mem         = flag.Bool("mem", false, "measure heap per 10,000 users and per group membership instead of load")
 		memUsers    = flag.Int("mem-users", 10000, "users for -mem")
 		memMembers  = flag.Int("memberships", 100000, "group memberships for -mem")
@@ -50,8 +52,8 @@ func run() error {
 		*n, *usersFlag, *deadline = 300, "1000", 10*time.Second
 		*memUsers, *memMembers = 1000, 5000
 	}
-	if *n < 1 || *c < 1 {
-		return fmt.Errorf("-n and -c must be positive")
+	if *n < 1 || *c < 1 || *rounds < 1 || *rounds > *n {
+		return fmt.Errorf("-n, -c and -rounds must be positive, and -rounds at most -n")
 	}
 	w := io.Writer(os.Stdout)
 	if *out != "" {
@@ -87,9 +89,20 @@ func run() error {
 	if !harness.ScimkitAvailable() {
 		fmt.Fprintln(os.Stderr, "scimbench: scimkit server not compiled in (build tag scimkit); running elimity and bare only")
 	}
-	cfg := harness.Config{N: *n, C: *c, Users: users, Scenarios: scs, Servers: servers, Deadline: *deadline, CPUProfile: *cpuprofile}
+	cfg := harness.Config{N: *n, C: *c, Rounds: *rounds, Users: users, Scenarios: scs, Servers: servers, Deadline: *deadline, Profile: *cpuprofile != ""}
 	if !*quiet {
 		cfg.Log = os.Stderr
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package harness
+
+import "time"
+
+// processCPU is not measured on this platform; CPU columns show 0.
+func processCPU() time.Duration { return 0 }
