@@ -130,4 +130,3 @@ type Meta struct {
 // string, bool, json.Number, map[string]any and []any; an unassigned
 // attribute has no key (never a nil value). It holds "id" and "externalId",
 // never "meta", "schemas" or the read-only "groups".
-
