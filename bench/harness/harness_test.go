@@ -21,13 +21,18 @@ import (
 // runs it; with -tags scimkit it covers scimkit too.
 func TestSmoke(t *testing.T) {
 	const n = 40
-	cfg := Config{N: n, C: 4, Users: []int{300}, Scenarios: Scenarios(), Deadline: 30 * time.Second}
+	cfg := Config{N: n, C: 4, Rounds: 2, Users: []int{300}, Scenarios: Scenarios(), Deadline: 30 * time.Second}
 	rep, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	require.Len(t, rep.Results, len(Factories())*len(Scenarios()))
 	for _, r := range rep.Results {
 		assert.Zerof(t, r.Errors, "%s %s: %v %v", r.Server, r.Scenario, r.Statuses, r.ErrSamples)
-		assert.Equalf(t, n, r.Requests, "%s %s", r.Server, r.Scenario)
+		assert.Equalf(t, n, r.Requests, "%s %s: both rounds counted", r.Server, r.Scenario)
+		assert.Equalf(t, n, r.Planned, "%s %s", r.Server, r.Scenario)
+		assert.Lenf(t, r.lats, n, "%s %s: latencies of both rounds", r.Server, r.Scenario)
+		if r.Statuses[http.StatusNoContent] < r.Requests {
+			assert.Positivef(t, r.BytesIn, "%s %s", r.Server, r.Scenario)
+		}
 		assert.Falsef(t, r.DeadlineHit, "%s %s", r.Server, r.Scenario)
 		assert.Positivef(t, r.RPS(), "%s %s", r.Server, r.Scenario)
 		assert.LessOrEqualf(t, r.P50, r.P99, "%s %s", r.Server, r.Scenario)
