@@ -177,10 +177,11 @@ func runServer(ctx context.Context, cfg *Config, rep *Report, f Factory, ds *Dat
 				return nil, fmt.Errorf("prepare %s: %w", sc.Name, err)
 			}
 		}
-		t := time.Now()
-		runLoad(ctx, client, ts.URL, Token, sc, st, n, w, cfg.C, deadline)
+		// The warm-up gets a tenth of the time, so that a slow server still
+		// has most of it for measured requests.
+		runLoad(ctx, client, ts.URL, Token, sc, st, n, w, cfg.C, deadline/10)
 		live.drain(time.Minute)
-		res := runLoad(ctx, client, ts.URL, Token, sc, st, 0, n, cfg.C, deadline-time.Since(t))
+		res := runLoad(ctx, client, ts.URL, Token, sc, st, 0, n, cfg.C, deadline*9/10)
 		live.drain(time.Minute)
 		res.Server, res.Users = f.Name, users
 		out = append(out, res)
