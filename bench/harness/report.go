@@ -175,7 +175,8 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	}
 
 	fmt.Fprintf(w, "\n⚠ = the run had errors or no completed request and must not be read as a result; "+
-		"⏱ = the deadline cut the run short (req/s is over the requests that completed).  \n"+
+		"⏱ = the deadline stopped the run before all requests were sent (req/s is over the requests that completed, "+
+		"including those in flight at the deadline, which may finish within 30 s more).  \n"+
 		"allocs/req = runtime.MemStats.Mallocs delta over the run / requests, for the whole process: server, "+
 		"load-generator client and loopback transport. The null-handler row is the same requests answered by an empty "+
 		"handler behind the same auth check; server allocs/req = allocs/req − that, i.e. what the SCIM server adds. "+

@@ -32,7 +32,8 @@ type Config struct {
 	// Servers restricts the run to these server names; empty means all.
 	Servers []string
 	// Deadline bounds each server × scenario run over all its rounds
-	// (warm-up included).
+	// (warm-up included): no request starts after it, and requests in
+	// flight then get drainGrace more to finish.
 	Deadline time.Duration
 	// Profile labels each server's request goroutines with
 	// pprof.Labels("server", name), so that a CPU profile of the whole run
