@@ -31,7 +31,7 @@ type patchOp struct {
 	op   string // "add", "replace" or "remove"
 	path string // trimmed path as sent; "" when absent
 	// parsed is the parsed path when it holds a value filter ("[");
-	// simpler paths resolve without the filter parser, which is slow.
+	// simpler paths are resolved by resourceType.resolvePath.
 	parsed  *filter.Path
 	pathErr bool // the path holds "[" but does not parse
 	value   any
@@ -50,7 +50,7 @@ const (
 // body and of operations are matched case-insensitively, and members other
 // than op, path and value (such as the "name" Okta and Microsoft's
 // reference code add) are ignored. Errors are *Error with scimType
-// invalidSyntax, or invalidPath for a path that does not parse.
+// invalidSyntax; paths are checked by applyPatch (invalidPath).
 func parsePatch(body []byte) (*patchRequest, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -103,13 +103,12 @@ func parsePatch(body []byte) (*patchRequest, error) {
 			return nil, errInvalidSyntax("operation %d: %s needs a \"value\"", op.n, op.op)
 		}
 		if strings.IndexByte(op.path, '[') >= 0 {
-			p, err := filter.ParsePathNumber([]byte(op.path))
-			if err != nil {
+			if p, ok := parsePatchPath(op.path); ok {
+				op.parsed = &p
+			} else {
 				// Kept for applyPatch, which reports it unless the path
 				// turns out to name an extension schema.
 				op.pathErr = true
-			} else {
-				op.parsed = &p
 			}
 		}
 	}
@@ -324,8 +323,8 @@ func (p *patcher) applyObject(op *patchOp, ext *Schema, obj map[string]any) erro
 		}
 		var parsed *filter.Path
 		if strings.IndexByte(path, '[') >= 0 {
-			pp, err := filter.ParsePathNumber([]byte(path))
-			if err != nil {
+			pp, ok := parsePatchPath(path)
+			if !ok {
 				if err := p.unknownKey(op, k); err != nil {
 					return err
 				}
