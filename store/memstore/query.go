@@ -49,10 +49,18 @@ func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
 		})
 		return page
 	}
+	// A stored user has no Groups; sorting by groups.value needs them.
+	withGroups := isSubOf(q.SortBy, "groups")
 	var matched []*scim.User
 	each(func(r *userRec) bool {
 		if match(r) {
-			matched = append(matched, &r.u)
+			u := &r.u
+			if withGroups {
+				v := r.u
+				v.Groups = p.groupsOf(v.ID)
+				u = &v
+			}
+			matched = append(matched, u)
 		}
 		return true
 	})
@@ -97,10 +105,18 @@ func (p *partition) listGroups(b *backend, q *scim.Query) *scim.Page[scim.Group]
 		})
 		return page
 	}
+	// A stored group has no Members; sorting by members.value needs them.
+	withMembers := isSubOf(q.SortBy, "members")
 	var matched []*scim.Group
 	each(func(r *groupRec) bool {
 		if match(r) {
-			matched = append(matched, &r.g)
+			g := &r.g
+			if withMembers {
+				v := r.g
+				v.Members = r.liveMembers()
+				g = &v
+			}
+			matched = append(matched, g)
 		}
 		return true
 	})
@@ -295,6 +311,13 @@ func coreEq(e *filter.AttributeExpression) (name, value string, ok bool) {
 	return e.AttributePath.AttributeName, v, true
 }
 
+// isSubOf reports whether the sort path names the core attribute name or
+// one of its sub-attributes.
+func isSubOf(path, name string) bool {
+	attr, _, _ := strings.Cut(path, ".")
+	return strings.EqualFold(attr, name)
+}
+
 // refersTo reports whether e tests the core attribute name.
 func refersTo(e filter.Expression, name string) bool {
 	switch e := e.(type) {
@@ -343,7 +366,10 @@ func memberKeys(e filter.Expression) (keys []string, refers, exact bool) {
 		if sub := e.AttributePath.SubAttribute; sub != nil && !strings.EqualFold(*sub, "value") {
 			return nil, true, false
 		}
-		if _, v, ok := coreEq(e); ok {
+		// "ne" on members holds when no member has the value, which also
+		// depends only on the members with that value.
+		if v, ok := e.CompareValue.(string); ok && v != "" &&
+			(e.Operator == filter.EQ || e.Operator == filter.NE) {
 			return []string{foldKey(v)}, true, true
 		}
 		return nil, true, false
