@@ -538,7 +538,7 @@ func writeExpr(b *strings.Builder, e filter.Expression, raw bool) {
 // writeOperand writes an operand of a logical operator, in parentheses
 // where precedence needs them.
 func writeOperand(b *strings.Builder, e filter.Expression, parent filter.LogicalOperator, raw bool) {
-	if l, ok := e.(*filter.LogicalExpression); ok && l != nil && !strings.EqualFold(string(l.Operator), string(parent)) {
+	if l, ok := e.(*filter.LogicalExpression); ok && l != nil && parent == filter.AND && l.Operator == filter.OR {
 		b.WriteString("(")
 		writeExpr(b, e, raw)
 		b.WriteString(")")
