@@ -378,14 +378,14 @@ func (ik itemKeyer) key(it any) (string, bool) {
 		return "", false
 	}
 	if !ik.caseExact {
-		s = lowerASCII(s)
+		s = foldKey(s)
 	}
 	return s, true
 }
 
-// lowerASCII lower-cases s, without allocating when it has no upper-case
+// foldKey lower-cases s, without allocating when it has no upper-case
 // ASCII letter.
-func lowerASCII(s string) string {
+func foldKey(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
 			return strings.ToLower(s)
