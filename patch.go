@@ -155,7 +155,7 @@ func lookupFoldOK(m map[string]any, key string) (any, bool) {
 // PATCH that changes nothing (adding a member already present) need not
 // write a new version. With strict, a replace through a value-filter path
 // that matches nothing fails with noTarget, as RFC 7644 §3.5.2.3 says,
-// instead of creating the item.
+// instead of creating the item. doc must not be nil.
 func (rt *resourceType) applyPatch(doc map[string]any, req *patchRequest, strict bool) (changed bool, err error) {
 	// Operations never change a map or slice of the document in place:
 	// they build new ones and put them under the top-level key (see put),
@@ -386,14 +386,11 @@ func (p *patcher) applyObject(op *patchOp, ext *Schema, obj map[string]any) erro
 		}
 		t, err := p.resolveTarget(op, path, parsed, false)
 		if err != nil {
-			var se *Error
-			if errors.As(err, &se) && se.ScimType == ScimTypeInvalidPath && !p.rt.strictAttributes {
-				continue
+			// Unknown attributes in a value are treated as on POST.
+			if err := p.unknownKey(op, k); err != nil {
+				return err
 			}
-			if se != nil && se.ScimType == ScimTypeInvalidPath {
-				return errInvalidValue("operation %d: unknown attribute %q", op.n, k)
-			}
-			return err
+			continue
 		}
 		if err := p.applyTarget(op, t, v); err != nil {
 			return err
@@ -410,7 +407,8 @@ func (p *patcher) unknownKey(op *patchOp, key string) error {
 }
 
 // resolveTarget resolves a path against the resource type. parsed is the
-// parsed path when it holds a value filter, else nil.
+// parsed path when it holds a value filter, else nil. Errors are
+// invalidPath.
 func (p *patcher) resolveTarget(op *patchOp, path string, parsed *filter.Path, explicit bool) (target, error) {
 	t := target{text: path, explicit: explicit}
 	var ok bool
