@@ -28,7 +28,7 @@ func (rt *resourceType) parseSortBy(s string) (string, error) {
 		v := ref.attr.Sub("value")
 		if v == nil {
 			return "", errInvalidValue("cannot sort by %q: it is a complex attribute; sort by one of its sub-attributes, such as %s.%s",
-				ref.path(), ref.path(), ref.attr.SubAttributes[0].Name)
+				ref.path(), ref.path(), exampleSub(ref.attr))
 		}
 		ref.sub = v
 	}
