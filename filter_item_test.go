@@ -103,3 +103,35 @@ func TestCompileItemFilterErrors(t *testing.T) {
 	_, err = itemFilter(t, `userName[type eq "x"]`, userSchema.Attr("userName"))
 	assert.Equal(t, ScimTypeInvalidPath, scimType(err))
 }
+
+// TestCompileItemFilterOnPatchPaths checks that compileItemFilter accepts
+// the trees of the PATCH engine's own path parser (raw string escapes,
+// json.Number numbers) and agrees with its interim evaluator.
+func TestCompileItemFilterOnPatchPaths(t *testing.T) {
+	emails := userSchema.Attr("emails")
+	items := []map[string]any{
+		{"type": "work", "value": "Alice@Example.com", "primary": true},
+		{"type": "home", "value": `a"b@home.org`},
+		{"value": "x@y.z"},
+	}
+	for _, path := range []string{
+		`emails[type eq "work"]`,
+		`emails[Type EQ "WORK"]`,
+		`emails[type ne "work"]`,
+		`emails[value eq "a\"b@home.org"]`,
+		`emails[value co "EXAMPLE" and primary eq true]`,
+		`emails[not (type eq "home") and value ew ".com"]`,
+		`emails[type eq "work" or type eq "home" or value sw "x"]`,
+		`emails[value gt "b"]`,
+	} {
+		p, ok := parsePatchPath(path)
+		require.True(t, ok, path)
+		mine, err := compileItemFilter(p.ValueExpression, emails)
+		require.NoError(t, err, path)
+		interim, err := compilePatchItemFilter(p.ValueExpression, emails)
+		require.NoError(t, err, path)
+		for _, item := range items {
+			assert.Equal(t, interim(item), mine(item), "%s on %v", path, item)
+		}
+	}
+}
