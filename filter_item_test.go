@@ -106,7 +106,7 @@ func TestCompileItemFilterErrors(t *testing.T) {
 
 // TestCompileItemFilterOnPatchPaths checks that compileItemFilter accepts
 // the trees of the PATCH engine's own path parser (raw string escapes,
-// json.Number numbers) and agrees with its interim evaluator.
+// json.Number numbers).
 func TestCompileItemFilterOnPatchPaths(t *testing.T) {
 	emails := userSchema.Attr("emails")
 	items := []map[string]any{
@@ -114,24 +114,20 @@ func TestCompileItemFilterOnPatchPaths(t *testing.T) {
 		{"type": "home", "value": `a"b@home.org`},
 		{"value": "x@y.z"},
 	}
-	for _, path := range []string{
-		`emails[type eq "work"]`,
-		`emails[Type EQ "WORK"]`,
-		`emails[type ne "work"]`,
-		`emails[value eq "a\"b@home.org"]`,
-		`emails[value co "EXAMPLE" and primary eq true]`,
-		`emails[not (type eq "home") and value ew ".com"]`,
-		`emails[type eq "work" or type eq "home" or value sw "x"]`,
-		`emails[value gt "b"]`,
+	for path, want := range map[string][]bool{
+		`emails[type eq "work"]`:                                   {true, false, false},
+		`emails[Type EQ "WORK"]`:                                   {true, false, false},
+		`emails[type ne "work"]`:                                   {false, true, true},
+		`emails[value eq "a\"b@home.org"]`:                         {false, true, false},
+		`emails[value co "EXAMPLE" and primary eq true]`:           {true, false, false},
+		`emails[not (type eq "home") and value ew ".com"]`:         {true, false, false},
+		`emails[type eq "work" or type eq "home" or value sw "x"]`: {true, true, true},
+		`emails[value gt "b"]`:                                     {false, false, true},
 	} {
 		p, ok := parsePatchPath(path)
 		require.True(t, ok, path)
-		mine, err := compileItemFilter(p.ValueExpression, emails)
+		match, err := compileItemFilter(p.ValueExpression, emails)
 		require.NoError(t, err, path)
-		interim, err := compilePatchItemFilter(p.ValueExpression, emails)
-		require.NoError(t, err, path)
-		for _, item := range items {
-			assert.Equal(t, interim(item), mine(item), "%s on %v", path, item)
-		}
+		assert.Equal(t, want, []bool{match(items[0]), match(items[1]), match(items[2])}, path)
 	}
 }
