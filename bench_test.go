@@ -149,3 +149,15 @@ func BenchmarkPatchAddMember(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGetUser reads one user by id through the handler.
+func BenchmarkGetUser(b *testing.B) {
+	users, groups := memstore.New()
+	all := benchUsers(b, users, 10000)
+	h := scim.NewHandler(users, groups)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		serve(b, h, "GET", "/Users/"+all[(i*7919)%len(all)].ID, "", 200)
+	}
+}
