@@ -1,7 +1,5 @@
 package scim
 
-import "net/http"
-
 // Temporary stand-ins until the PATCH engine lands (patch.go).
 
 type patchRequest struct{}
@@ -20,10 +18,4 @@ func (req *patchRequest) membershipOnly(rt *resourceType) (add []MultiValue, rem
 
 func (rt *resourceType) parseSortBy(s string) (string, error) {
 	return "", NewError(501, "", "sorting is not implemented yet")
-}
-
-func (h *handler) bulkSupported() bool { return false }
-
-func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
-	h.writeError(w, r, NewError(http.StatusNotImplemented, "", "/Bulk is not supported yet"))
 }
