@@ -3,6 +3,7 @@ package scim
 import (
 	"errors"
 	"net/http"
+	"reflect"
 )
 
 // maxPatchAttempts bounds the read-modify-write retries of a PATCH that
@@ -54,8 +55,11 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 		}
 	}
 
+	// A user's groups are read-only and not part of its document; a group's
+	// members are.
+	readOpts := ReadOptions{SkipMembership: rt == h.userRT}
 	for attempt := 0; ; attempt++ {
-		cur, err := store.Get(ctx, id, ReadOptions{})
+		cur, err := store.Get(ctx, id, readOpts)
 		if err != nil {
 			h.writeError(w, r, notFoundAs(err, rt, id))
 			return
@@ -71,13 +75,27 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 			h.writeError(w, r, err)
 			return
 		}
-		result := cur
+		var ndoc map[string]any
 		if changed {
-			ndoc, err := rt.normalizeDoc(doc)
-			if err != nil {
+			// The result is validated like a PUT body.
+			if ndoc, err = rt.normalizeDoc(doc); err != nil {
 				h.writeError(w, r, err)
 				return
 			}
+			// A PATCH that leaves the resource as it was is not a write, so
+			// its version stays.
+			if before, err := rt.normalizeDoc(docOf(cur)); err == nil && reflect.DeepEqual(before, ndoc) {
+				changed = false
+			}
+		}
+		result := cur
+		if !changed && readOpts.SkipMembership && p.wantsMembership(rt) {
+			if result, err = store.Get(ctx, id, ReadOptions{}); err != nil {
+				h.writeError(w, r, notFoundAs(err, rt, id))
+				return
+			}
+		}
+		if changed {
 			next := fromDoc[R](ndoc)
 			setID(next, id)
 			result, err = store.Replace(ctx, next, curVer)
