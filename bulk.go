@@ -241,8 +241,10 @@ func newBulkRun(h *handler, r *http.Request, in []bulkOperationIn, failOnErrors 
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
 	}
-	if esc := r.URL.EscapedPath(); raw != "" && strings.HasSuffix(raw, esc) {
-		b.prefix = strings.TrimSuffix(raw[:len(raw)-len(esc)], "/")
+	// Replacing the path at the end of RequestURI keeps whatever baseURL
+	// derives the mount prefix from.
+	if esc := r.URL.EscapedPath(); strings.HasSuffix(raw, esc) {
+		b.prefix = raw[:len(raw)-len(esc)]
 	}
 	b.base = base
 	for i := range in {

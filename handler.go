@@ -164,6 +164,16 @@ func (h *handler) baseURL(r *http.Request) string {
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
 	}
+	// An absolute-form request-target (RFC 9112 §3.2.2) starts with the
+	// scheme and authority, which are not part of the prefix.
+	if i := strings.Index(raw, "://"); i >= 0 && !strings.HasPrefix(raw, "/") {
+		raw = raw[i+3:]
+		if j := strings.IndexByte(raw, '/'); j >= 0 {
+			raw = raw[j:]
+		} else {
+			raw = ""
+		}
+	}
 	if esc := r.URL.EscapedPath(); strings.HasSuffix(raw, esc) {
 		prefix = strings.TrimSuffix(raw[:len(raw)-len(esc)], "/")
 	}
