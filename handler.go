@@ -507,10 +507,14 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 
 func remove[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
 	want, mustExist, _ := ifMatch(r)
-	if want != "" {
-		want = normalizeETag(want)
-	}
 	ctx := r.Context()
+	if want != "" {
+		var err error
+		if want, err = ifVersion(ctx, store, id, want); err != nil {
+			h.writeError(w, r, notFoundAs(err, rt, id))
+			return
+		}
+	}
 	if mustExist {
 		if _, err := store.Get(ctx, id, ReadOptions{SkipMembership: true}); err != nil {
 			h.writeError(w, r, notFoundAs(err, rt, id))
