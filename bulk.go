@@ -151,10 +151,12 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 // error of RFC 7644 §3.7.4.
 func (h *handler) readBulkBody(r *http.Request) ([]byte, error) {
 	limit := h.cfg.maxBulkBytes
-	tooLarge := errorf(http.StatusRequestEntityTooLarge, "",
-		"The size of the bulk operation exceeds the maxPayloadSize (%d).", limit)
+	tooLarge := func() error {
+		return errorf(http.StatusRequestEntityTooLarge, "",
+			"The size of the bulk operation exceeds the maxPayloadSize (%d).", limit)
+	}
 	if r.ContentLength > limit {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -162,11 +164,16 @@ func (h *handler) readBulkBody(r *http.Request) ([]byte, error) {
 			return nil, NewError(http.StatusUnsupportedMediaType, "", "the request body must be application/scim+json or application/json")
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + 1) // +1: ReadFrom wants room to see EOF
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, limit))
+	body := buf.Bytes()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, tooLarge
+			return nil, tooLarge()
 		}
 		return nil, errInvalidSyntax("the request body could not be read")
 	}
@@ -350,9 +357,11 @@ func collectRefs(v any, refs *[]string) bool {
 // nested /Bulk.
 func (b *bulkRun) parsePath(p string) (*resourceType, string, error) {
 	p = strings.TrimSpace(p)
-	bad := errInvalidValue("path %q must be /Users, /Users/{id}, /Groups or /Groups/{id}", p)
+	bad := func() error {
+		return errInvalidValue("path %q must be /Users, /Users/{id}, /Groups or /Groups/{id}", p)
+	}
 	if strings.ContainsAny(p, "?#") {
-		return nil, "", bad
+		return nil, "", bad()
 	}
 	first, rest, _ := strings.Cut(strings.Trim(p, "/"), "/")
 	var rt *resourceType
@@ -362,14 +371,14 @@ func (b *bulkRun) parsePath(p string) (*resourceType, string, error) {
 	case strings.EqualFold(first, "Groups"):
 		rt = b.h.groupRT
 	default:
-		return nil, "", bad
+		return nil, "", bad()
 	}
 	if strings.Contains(rest, "/") || rest == ".search" {
-		return nil, "", bad
+		return nil, "", bad()
 	}
 	id, err := url.PathUnescape(rest)
 	if err != nil {
-		return nil, "", bad
+		return nil, "", bad()
 	}
 	return rt, id, nil
 }
@@ -585,8 +594,9 @@ func (b *bulkRun) do(method string, rt *resourceType, id string, body []byte, ve
 	if id != "" {
 		u.Path += "/" + id
 	}
-	if method != http.MethodDelete {
-		// The body of a success is dropped: only ask for the id.
+	if rt == b.h.groupRT && method != http.MethodDelete {
+		// The body of a success is dropped: spare reading and encoding the
+		// members of a large group.
 		u.RawQuery = "attributes=id"
 	}
 	req := new(http.Request)
