@@ -166,7 +166,7 @@ func (h *handler) readBulkBody(r *http.Request) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + 1) // +1: ReadFrom wants room to see EOF
+		buf.Grow(int(r.ContentLength) + bytes.MinRead) // ReadFrom wants MinRead free to see EOF
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, limit))
 	body := buf.Bytes()
@@ -272,26 +272,28 @@ func (b *bulkRun) parse(i int) {
 		op.err = errInvalidValue("method must be POST, PUT, PATCH or DELETE")
 		return
 	}
-	rt, id, err := b.parsePath(in.Path)
-	if err != nil {
-		op.err = err
-		return
-	}
-	op.rt, op.id = rt, id
 	if op.method == http.MethodPost {
 		if in.BulkID == "" {
 			op.err = errInvalidSyntax("bulkId is required for a POST operation")
 			return
 		}
-		if j, dup := b.defs[in.BulkID]; dup && j != i {
+		if _, dup := b.defs[in.BulkID]; dup {
 			op.err = errInvalidValue("bulkId %q is used by more than one operation", in.BulkID)
 			return
 		}
 		if b.defs == nil {
 			b.defs = make(map[string]int)
 		}
+		// Registered even if the operation turns out invalid, so that
+		// references to it fail as references to a failed POST.
 		b.defs[in.BulkID] = i
 	}
+	rt, id, err := b.parsePath(in.Path)
+	if err != nil {
+		op.err = err
+		return
+	}
+	op.rt, op.id = rt, id
 	data := bytes.TrimSpace(in.Data)
 	if len(data) == 0 || string(data) == "null" {
 		if op.method != http.MethodDelete {
