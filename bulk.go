@@ -23,6 +23,10 @@ const (
 	defaultMaxBulkOperations = 1000
 	defaultMaxBulkPayload    = 1 << 20
 	bulkIDPrefix             = "bulkId:"
+	// batchIDPrefix is the misspelling of "bulkId:" in an example of RFC
+	// 7644 §3.7.2 (see its errata); it is accepted for bulkIds that the
+	// request defines.
+	batchIDPrefix = "batchId:"
 )
 
 // WithBulk enables /Bulk with the given limits, advertised in
@@ -258,10 +262,14 @@ func newBulkRun(h *handler, r *http.Request, in []bulkOperationIn, failOnErrors 
 		b.ops[i].in = &in[i]
 		b.parse(i)
 	}
+	// Every bulkId is known now: find the references.
+	for i := range b.ops {
+		b.findRefs(i)
+	}
 	return b
 }
 
-// parse validates operation i and finds the bulkIds it references.
+// parse validates operation i and registers the bulkId of a POST.
 func (b *bulkRun) parse(i int) {
 	op := &b.ops[i]
 	in := op.in
@@ -301,33 +309,53 @@ func (b *bulkRun) parse(i int) {
 		}
 		in.Data = nil
 	}
-	if ref, ok := strings.CutPrefix(op.id, bulkIDPrefix); ok {
+}
+
+// findRefs finds the bulkIds that operation i references in its path and
+// data.
+func (b *bulkRun) findRefs(i int) {
+	op := &b.ops[i]
+	if op.err != nil {
+		return
+	}
+	if ref, ok := b.cutRef(op.id); ok {
 		op.refs = append(op.refs, ref)
 	}
-	if op.err == nil && in.Data != nil && mayReference(in.Data) {
-		dec := json.NewDecoder(bytes.NewReader(in.Data))
+	if op.in.Data != nil && mayReference(op.in.Data) {
+		dec := json.NewDecoder(bytes.NewReader(op.in.Data))
 		dec.UseNumber()
 		var v any
-		if dec.Decode(&v) == nil {
-			if collectRefs(v, &op.refs) {
-				op.data = v
-			}
+		if dec.Decode(&v) == nil && b.collectRefs(v, &op.refs) {
+			op.data = v
 		}
 	}
 }
 
-// mayReference reports whether data can hold a "bulkId:" string, perhaps
-// written with escapes.
+// cutRef returns the bulkId that s references, if it is a reference.
+func (b *bulkRun) cutRef(s string) (string, bool) {
+	if ref, ok := strings.CutPrefix(s, bulkIDPrefix); ok {
+		return ref, true
+	}
+	if ref, ok := strings.CutPrefix(s, batchIDPrefix); ok {
+		_, defined := b.defs[ref]
+		return ref, defined
+	}
+	return "", false
+}
+
+// mayReference reports whether data can hold a reference, perhaps written
+// with escapes.
 func mayReference(data []byte) bool {
-	return bytes.Contains(data, []byte(bulkIDPrefix)) || bytes.Contains(data, []byte(`\u`))
+	return bytes.Contains(data, []byte(bulkIDPrefix)) || bytes.Contains(data, []byte(batchIDPrefix)) ||
+		bytes.Contains(data, []byte(`\u`))
 }
 
 // collectRefs appends to refs the bulkIds that strings in v reference,
 // once each, and reports whether v holds any reference.
-func collectRefs(v any, refs *[]string) bool {
+func (b *bulkRun) collectRefs(v any, refs *[]string) bool {
 	switch x := v.(type) {
 	case string:
-		ref, ok := strings.CutPrefix(x, bulkIDPrefix)
+		ref, ok := b.cutRef(x)
 		if !ok {
 			return false
 		}
@@ -341,13 +369,13 @@ func collectRefs(v any, refs *[]string) bool {
 	case map[string]any:
 		found := false
 		for _, e := range x {
-			found = collectRefs(e, refs) || found
+			found = b.collectRefs(e, refs) || found
 		}
 		return found
 	case []any:
 		found := false
 		for _, e := range x {
-			found = collectRefs(e, refs) || found
+			found = b.collectRefs(e, refs) || found
 		}
 		return found
 	}
@@ -457,7 +485,7 @@ func (b *bulkRun) exec(i int) *bulkResult {
 		return b.errorResult(op.err)
 	}
 	id := op.id
-	if ref, ok := strings.CutPrefix(id, bulkIDPrefix); ok {
+	if ref, ok := b.cutRef(id); ok {
 		var err error
 		if id, err = b.lookup(ref); err != nil {
 			return b.errorResult(err)
@@ -511,7 +539,7 @@ func (b *bulkRun) lookup(ref string) (string, error) {
 func (b *bulkRun) resolve(v any, skipRunning bool) (out any, tainted bool, err error) {
 	switch x := v.(type) {
 	case string:
-		ref, ok := strings.CutPrefix(x, bulkIDPrefix)
+		ref, ok := b.cutRef(x)
 		if !ok {
 			return x, false, nil
 		}

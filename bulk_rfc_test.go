@@ -74,11 +74,14 @@ func TestBulkRFC7644BulkIDTemporaryIdentifiers(t *testing.T) {
 	assert.Equal(t, idOf(t, ops[1].Location), groups[0].(map[string]any)["value"])
 }
 
-// RFC 7644 §3.7.2: references inside an extension (the RFC's example has
-// the erratum "batchId:"; the corrected "bulkId:" is used here).
+// RFC 7644 §3.7.2: references inside an extension. The RFC's example
+// spells the reference "batchId:qwerty" (an erratum), which is accepted for
+// bulkIds the request defines, as is the correct "bulkId:qwerty".
 func TestBulkRFC7644ReferenceInExtension(t *testing.T) {
-	h := newTestHandler()
-	ops := postBulk(t, h, `{
+	for _, prefix := range []string{"batchId:", "bulkId:"} {
+		t.Run(prefix, func(t *testing.T) {
+			h := newTestHandler()
+			ops := postBulk(t, h, `{
      "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
      "Operations": [
        {
@@ -103,20 +106,22 @@ func TestBulkRFC7644ReferenceInExtension(t *testing.T) {
            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
              "employeeNumber": "11250",
              "manager": {
-               "value": "bulkId:qwerty"
+               "value": "`+prefix+`qwerty"
              }
            }
          }
        }
      ]
    }`)
-	require.Len(t, ops, 2)
-	require.Equal(t, "201", ops[0].Status)
-	require.Equal(t, "201", ops[1].Status)
-	bob := getResource(t, h, "/Users/"+idOf(t, ops[1].Location))
-	ent := bob[scim.EnterpriseUserSchema].(map[string]any)
-	assert.Equal(t, "11250", ent["employeeNumber"])
-	assert.Equal(t, idOf(t, ops[0].Location), ent["manager"].(map[string]any)["value"])
+			require.Len(t, ops, 2)
+			require.Equal(t, "201", ops[0].Status)
+			require.Equal(t, "201", ops[1].Status)
+			bob := getResource(t, h, "/Users/"+idOf(t, ops[1].Location))
+			ent := bob[scim.EnterpriseUserSchema].(map[string]any)
+			assert.Equal(t, "11250", ent["employeeNumber"])
+			assert.Equal(t, idOf(t, ops[0].Location), ent["manager"].(map[string]any)["value"])
+		})
+	}
 }
 
 // RFC 7644 §3.7.1: two groups that are members of each other. The service

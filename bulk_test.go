@@ -592,13 +592,14 @@ func TestBulkReferenceSpelling(t *testing.T) {
 	h := newTestHandler()
 	ops := postBulk(t, h, bulkRequest(
 		userOp("a", "alice"),
-		`{"method":"POST","path":"/Groups","bulkId":"g","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"see bulkId:a","members":[{"value":"bulkId\u003aa"}]}}`,
+		`{"method":"POST","path":"/Groups","bulkId":"g","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"see bulkId:a","externalId":"batchId:nope","members":[{"value":"bulkId\u003aa"}]}}`,
 	))
 	require.Len(t, ops, 2)
 	require.Equal(t, "201", ops[1].Status, "%+v", ops[1])
 	g := getResource(t, h, "/Groups/"+idOf(t, ops[1].Location))
 	assert.Equal(t, []string{idOf(t, ops[0].Location)}, memberValues(g))
 	assert.Equal(t, "see bulkId:a", g["displayName"])
+	assert.Equal(t, "batchId:nope", g["externalId"], "the misspelling only stands for bulkIds of the request")
 }
 
 // A cancelled request stops between operations and reports what ran.
