@@ -92,7 +92,6 @@ func (p *pathParser) keyword(k string) bool {
 	return true
 }
 
-
 // attrName parses ATTRNAME (ALPHA *(nameChar)), also allowing "$ref".
 func (p *pathParser) attrName() (string, bool) {
 	start := p.i
