@@ -262,7 +262,7 @@ func TestBulkRFC7644ResponseAllSucceed(t *testing.T) {
 	dave := getResource(t, h, "/Users/"+patchID)
 	assert.Equal(t, "Dave", dave["userName"])
 	assert.Equal(t, ops[2].Version, dave["meta"].(map[string]any)["version"])
-	requireStatus(t, serve(h, http.MethodGet, "/Users/"+deleteID, ""), http.StatusNotFound)
+	requireStatus(t, doReq(h, http.MethodGet, "/Users/"+deleteID, ""), http.StatusNotFound)
 	assert.Equal(t, "Alice", getResource(t, h, "/Users/"+idOf(t, ops[0].Location))["userName"])
 }
 
@@ -274,8 +274,8 @@ func TestBulkRFC7644ResponseAllFail(t *testing.T) {
 	putID, putVer := createUser(t, h, "bjensen")
 	patchID, patchVer := createUser(t, h, "dnick")
 	// Change both so that the versions the request carries are stale.
-	requireStatus(t, serve(h, http.MethodPut, "/Users/"+putID, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen2"}`), http.StatusOK)
-	requireStatus(t, serve(h, http.MethodPut, "/Users/"+patchID, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"dnick2"}`), http.StatusOK)
+	requireStatus(t, doReq(h, http.MethodPut, "/Users/"+putID, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen2"}`), http.StatusOK)
+	requireStatus(t, doReq(h, http.MethodPut, "/Users/"+patchID, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"dnick2"}`), http.StatusOK)
 
 	ops := postBulk(t, h, rfcResponseRequest(putID, putVer, patchID, patchVer, "e9025315-6bea-44e1-899c-1e07454e468b", `W/"0ee8add0a938e1a"`))
 	require.Len(t, ops, 4)
@@ -310,7 +310,7 @@ func TestBulkRFC7644FailOnErrorsStops(t *testing.T) {
 	assert.Equal(t, "qwerty", ops[0].BulkID)
 	requireOpError(t, ops[0], http.StatusBadRequest, "")
 	assert.Equal(t, "bjensen", getResource(t, h, "/Users/"+putID)["userName"], "later operations did not run")
-	requireStatus(t, serve(h, http.MethodGet, "/Users/"+deleteID, ""), http.StatusOK)
+	requireStatus(t, doReq(h, http.MethodGet, "/Users/"+deleteID, ""), http.StatusOK)
 }
 
 // RFC 7644 §3.7.4: the payload and operation limits.
@@ -318,7 +318,7 @@ func TestBulkRFC7644Limits(t *testing.T) {
 	h := newTestHandler()
 	big := bulkRequest(`{"method":"POST","path":"/Users","bulkId":"x","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` +
 		strings.Repeat("a", 1<<20) + `"}}`)
-	m := requireSCIMError(t, serve(h, http.MethodPost, "/Bulk", big), http.StatusRequestEntityTooLarge, "")
+	m := requireSCIMError(t, doReq(h, http.MethodPost, "/Bulk", big), http.StatusRequestEntityTooLarge, "")
 	assert.Equal(t, "The size of the bulk operation exceeds the maxPayloadSize (1048576).", m["detail"])
 
 	// A Content-Length over the limit is refused before the body is read.
@@ -330,13 +330,13 @@ func TestBulkRFC7644Limits(t *testing.T) {
 	assert.Equal(t, "The size of the bulk operation exceeds the maxPayloadSize (1048576).", m["detail"])
 
 	small := newTestHandler(scim.WithBulk(3, 2048))
-	m = requireSCIMError(t, serve(small, http.MethodPost, "/Bulk", bulkRequest(userOp("a", "a"), userOp("b", "b"), userOp("c", "c"), userOp("d", "d"))),
+	m = requireSCIMError(t, doReq(small, http.MethodPost, "/Bulk", bulkRequest(userOp("a", "a"), userOp("b", "b"), userOp("c", "c"), userOp("d", "d"))),
 		http.StatusRequestEntityTooLarge, "")
 	assert.Contains(t, m["detail"], "maxOperations (3)")
 	list := getResource(t, small, "/Users")
 	assert.Equal(t, 0.0, list["totalResults"], "nothing ran")
 	ops := postBulk(t, small, bulkRequest(userOp("a", "a"), userOp("b", "b"), userOp("c", "c")))
 	assert.Len(t, ops, 3)
-	m = requireSCIMError(t, serve(small, http.MethodPost, "/Bulk", bulkRequest(userOp("e", strings.Repeat("e", 2048)))), http.StatusRequestEntityTooLarge, "")
+	m = requireSCIMError(t, doReq(small, http.MethodPost, "/Bulk", bulkRequest(userOp("e", strings.Repeat("e", 2048)))), http.StatusRequestEntityTooLarge, "")
 	assert.Equal(t, "The size of the bulk operation exceeds the maxPayloadSize (2048).", m["detail"])
 }

@@ -23,8 +23,8 @@ func newTestHandler(opts ...scim.Option) http.Handler {
 	return scim.NewHandler(users, groups, opts...)
 }
 
-// serve sends one request; headers come in name, value pairs.
-func serve(h http.Handler, method, path, body string, headers ...string) *httptest.ResponseRecorder {
+// doReq sends one request; headers come in name, value pairs.
+func doReq(h http.Handler, method, path, body string, headers ...string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, "http://example.com"+path, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/scim+json")
@@ -65,7 +65,7 @@ func requireSCIMError(t testing.TB, rec *httptest.ResponseRecorder, status int, 
 
 func createUser(t testing.TB, h http.Handler, userName string) (id, version string) {
 	t.Helper()
-	rec := serve(h, http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":`+strconv.Quote(userName)+`}`)
+	rec := doReq(h, http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":`+strconv.Quote(userName)+`}`)
 	requireStatus(t, rec, http.StatusCreated)
 	m := jsonBody(t, rec)
 	return m["id"].(string), rec.Header().Get("ETag")
@@ -78,7 +78,7 @@ func createGroup(t testing.TB, h http.Handler, displayName string, memberIDs ...
 		members[i] = map[string]string{"value": m}
 	}
 	b, _ := json.Marshal(map[string]any{"schemas": []string{scim.GroupSchema}, "displayName": displayName, "members": members})
-	rec := serve(h, http.MethodPost, "/Groups", string(b))
+	rec := doReq(h, http.MethodPost, "/Groups", string(b))
 	requireStatus(t, rec, http.StatusCreated)
 	m := jsonBody(t, rec)
 	return m["id"].(string), rec.Header().Get("ETag")
@@ -86,7 +86,7 @@ func createGroup(t testing.TB, h http.Handler, displayName string, memberIDs ...
 
 func getResource(t testing.TB, h http.Handler, path string) map[string]any {
 	t.Helper()
-	rec := serve(h, http.MethodGet, path, "")
+	rec := doReq(h, http.MethodGet, path, "")
 	requireStatus(t, rec, http.StatusOK)
 	return jsonBody(t, rec)
 }
@@ -114,7 +114,7 @@ type bulkOp struct {
 // returns its operations.
 func postBulk(t testing.TB, h http.Handler, body string, headers ...string) []bulkOp {
 	t.Helper()
-	rec := serve(h, http.MethodPost, "/Bulk", body, headers...)
+	rec := doReq(h, http.MethodPost, "/Bulk", body, headers...)
 	requireStatus(t, rec, http.StatusOK)
 	var resp struct {
 		Schemas    []string `json:"schemas"`
@@ -165,7 +165,7 @@ func TestBulkAdvertisedInServiceProviderConfig(t *testing.T) {
 
 	off := newTestHandler(scim.WithoutBulk())
 	assert.Equal(t, false, spc(off)["supported"])
-	requireSCIMError(t, serve(off, http.MethodPost, "/Bulk", bulkRequest(userOp("a", "alice"))), http.StatusNotImplemented, "")
+	requireSCIMError(t, doReq(off, http.MethodPost, "/Bulk", bulkRequest(userOp("a", "alice"))), http.StatusNotImplemented, "")
 	assert.Equal(t, true, spc(newTestHandler(scim.WithoutBulk(), scim.WithBulk(0, 0)))["supported"], "WithBulk re-enables bulk")
 }
 
@@ -181,15 +181,15 @@ func TestBulkBadRequests(t *testing.T) {
 		"trailing data":     bulkRequest() + `{}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			requireSCIMError(t, serve(h, http.MethodPost, "/Bulk", body), http.StatusBadRequest, scim.ScimTypeInvalidSyntax)
+			requireSCIMError(t, doReq(h, http.MethodPost, "/Bulk", body), http.StatusBadRequest, scim.ScimTypeInvalidSyntax)
 		})
 	}
 	for _, v := range []string{`-1`, `"x"`, `1.5`, `true`} {
 		body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"failOnErrors":` + v + `,"Operations":[]}`
-		requireSCIMError(t, serve(h, http.MethodPost, "/Bulk", body), http.StatusBadRequest, scim.ScimTypeInvalidValue)
+		requireSCIMError(t, doReq(h, http.MethodPost, "/Bulk", body), http.StatusBadRequest, scim.ScimTypeInvalidValue)
 	}
-	requireSCIMError(t, serve(h, http.MethodPost, "/Bulk", bulkRequest(), "Content-Type", "text/plain"), http.StatusUnsupportedMediaType, "")
-	rec := serve(h, http.MethodGet, "/Bulk", "")
+	requireSCIMError(t, doReq(h, http.MethodPost, "/Bulk", bulkRequest(), "Content-Type", "text/plain"), http.StatusUnsupportedMediaType, "")
+	rec := doReq(h, http.MethodGet, "/Bulk", "")
 	requireSCIMError(t, rec, http.StatusMethodNotAllowed, "")
 	assert.Equal(t, "POST", rec.Header().Get("Allow"))
 
@@ -281,7 +281,7 @@ func TestBulkFailOnErrors(t *testing.T) {
 	ops := postBulk(t, h, body("2"))
 	require.Len(t, ops, 4, "stops after the second error")
 	assert.Equal(t, []string{"201", "404", "201", "404"}, []string{ops[0].Status, ops[1].Status, ops[2].Status, ops[3].Status})
-	requireStatus(t, serve(h, http.MethodGet, "/Users?filter=userName+eq+%22c2%22", ""), http.StatusOK)
+	requireStatus(t, doReq(h, http.MethodGet, "/Users?filter=userName+eq+%22c2%22", ""), http.StatusOK)
 	assert.Equal(t, 0.0, getResource(t, h, "/Users?filter=userName+eq+%22c2%22")["totalResults"])
 
 	ops = postBulk(t, h, body("0"))
@@ -428,14 +428,14 @@ func TestBulkTenancyAndAuthentication(t *testing.T) {
 		inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, r.Header.Get("X-Tenant"))))
 	})
 	auth := "Bearer secret"
-	requireSCIMError(t, serve(h, http.MethodPost, "/Bulk", bulkRequest(userOp("a", "alice")), "X-Tenant", "A"), http.StatusUnauthorized, "")
+	requireSCIMError(t, doReq(h, http.MethodPost, "/Bulk", bulkRequest(userOp("a", "alice")), "X-Tenant", "A"), http.StatusUnauthorized, "")
 
 	ops := postBulk(t, h, bulkRequest(userOp("a", "alice")), "X-Tenant", "A", "Authorization", auth)
 	require.Len(t, ops, 1)
 	require.Equal(t, "201", ops[0].Status)
 	aliceID := idOf(t, ops[0].Location)
-	requireStatus(t, serve(h, http.MethodGet, "/Users/"+aliceID, "", "X-Tenant", "A", "Authorization", auth), http.StatusOK)
-	requireStatus(t, serve(h, http.MethodGet, "/Users/"+aliceID, "", "X-Tenant", "B", "Authorization", auth), http.StatusNotFound)
+	requireStatus(t, doReq(h, http.MethodGet, "/Users/"+aliceID, "", "X-Tenant", "A", "Authorization", auth), http.StatusOK)
+	requireStatus(t, doReq(h, http.MethodGet, "/Users/"+aliceID, "", "X-Tenant", "B", "Authorization", auth), http.StatusNotFound)
 
 	// Tenant B can neither see nor change tenant A's user, and may reuse
 	// its userName.
@@ -453,11 +453,11 @@ func TestBulkTenancyAndAuthentication(t *testing.T) {
 	requireOpError(t, ops[3], http.StatusNotFound, "")
 	assert.Equal(t, "201", ops[4].Status)
 
-	alice := jsonBody(t, serve(h, http.MethodGet, "/Users/"+aliceID, "", "X-Tenant", "A", "Authorization", auth))
+	alice := jsonBody(t, doReq(h, http.MethodGet, "/Users/"+aliceID, "", "X-Tenant", "A", "Authorization", auth))
 	assert.Equal(t, "alice", alice["userName"])
 	assert.NotEqual(t, false, alice["active"])
-	requireStatus(t, serve(h, http.MethodGet, ops[2].Location[len("http://example.com"):], "", "X-Tenant", "A", "Authorization", auth), http.StatusNotFound)
-	requireStatus(t, serve(h, http.MethodGet, ops[2].Location[len("http://example.com"):], "", "X-Tenant", "B", "Authorization", auth), http.StatusOK)
+	requireStatus(t, doReq(h, http.MethodGet, ops[2].Location[len("http://example.com"):], "", "X-Tenant", "A", "Authorization", auth), http.StatusNotFound)
+	requireStatus(t, doReq(h, http.MethodGet, ops[2].Location[len("http://example.com"):], "", "X-Tenant", "B", "Authorization", auth), http.StatusOK)
 }
 
 // An operation's version acts as If-Match, and the response's version is
@@ -475,7 +475,7 @@ func TestBulkVersionIsIfMatch(t *testing.T) {
 	requireOpError(t, ops[1], http.StatusPreconditionFailed, "")
 	v2 := ops[0].Version
 	assert.NotEqual(t, v1, v2)
-	rec := serve(h, http.MethodGet, "/Users/"+id, "")
+	rec := doReq(h, http.MethodGet, "/Users/"+id, "")
 	assert.Equal(t, v2, rec.Header().Get("ETag"))
 	assert.Equal(t, "one", jsonBody(t, rec)["nickName"])
 
@@ -524,7 +524,7 @@ func TestBulkLocationUnderMountPrefix(t *testing.T) {
 // Operations go through the same validation as single requests.
 func TestBulkSameRulesAsSingleRequests(t *testing.T) {
 	h := newTestHandler(scim.WithStrictAttributes(), scim.WithMaxBodyBytes(512))
-	single := serve(h, http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"x","bogus":1}`)
+	single := doReq(h, http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"x","bogus":1}`)
 	requireSCIMError(t, single, http.StatusBadRequest, scim.ScimTypeInvalidValue)
 	ops := postBulk(t, h, bulkRequest(
 		`{"method":"POST","path":"/Users","bulkId":"a","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"x","bogus":1}}`,
@@ -562,7 +562,7 @@ func BenchmarkCreate1000Users(b *testing.B) {
 			b.StopTimer()
 			h := newTestHandler()
 			b.StartTimer()
-			rec := serve(h, http.MethodPost, "/Bulk", body)
+			rec := doReq(h, http.MethodPost, "/Bulk", body)
 			b.StopTimer()
 			if rec.Code != http.StatusOK || strings.Count(rec.Body.String(), `"status":"201"`) != n {
 				b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
@@ -578,7 +578,7 @@ func BenchmarkCreate1000Users(b *testing.B) {
 			h := newTestHandler()
 			b.StartTimer()
 			for _, s := range singles {
-				if rec := serve(h, http.MethodPost, "/Users", s); rec.Code != http.StatusCreated {
+				if rec := doReq(h, http.MethodPost, "/Users", s); rec.Code != http.StatusCreated {
 					b.Fatalf("status %d: %s", rec.Code, rec.Body)
 				}
 			}
@@ -610,7 +610,7 @@ func TestBulkCancelledRequest(t *testing.T) {
 	// would.
 	inner := scim.NewHandler(&cancellingUsers{UserStore: users, cancel: cancel}, groups)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { inner.ServeHTTP(w, r.WithContext(ctx)) })
-	rec := serve(h, http.MethodPost, "/Bulk", bulkRequest(userOp("a", "a"), userOp("b", "b"), userOp("c", "c")))
+	rec := doReq(h, http.MethodPost, "/Bulk", bulkRequest(userOp("a", "a"), userOp("b", "b"), userOp("c", "c")))
 	requireStatus(t, rec, http.StatusOK)
 	var resp struct{ Operations []bulkOp }
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &resp))

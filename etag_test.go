@@ -34,38 +34,38 @@ func requireETag(t *testing.T, rec interface {
 
 func TestETagOnEverySingleResourceResponse(t *testing.T) {
 	h := newTestHandler()
-	rec := serve(h, http.MethodPost, "/Users", `{`+userSchemaJSON+`,"userName":"alice"}`)
+	rec := doReq(h, http.MethodPost, "/Users", `{`+userSchemaJSON+`,"userName":"alice"}`)
 	requireStatus(t, rec, http.StatusCreated)
 	body := jsonBody(t, rec)
 	id := body["id"].(string)
 	v1 := requireETag(t, rec, body)
 
-	rec = serve(h, http.MethodGet, "/Users/"+id, "")
+	rec = doReq(h, http.MethodGet, "/Users/"+id, "")
 	requireStatus(t, rec, http.StatusOK)
 	assert.Equal(t, v1, requireETag(t, rec, jsonBody(t, rec)), "a read does not change the version")
 
-	rec = serve(h, http.MethodPut, "/Users/"+id, `{`+userSchemaJSON+`,"userName":"alice","nickName":"al"}`)
+	rec = doReq(h, http.MethodPut, "/Users/"+id, `{`+userSchemaJSON+`,"userName":"alice","nickName":"al"}`)
 	requireStatus(t, rec, http.StatusOK)
 	v2 := requireETag(t, rec, jsonBody(t, rec))
 	assert.NotEqual(t, v1, v2)
 
-	rec = serve(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"nickName","value":"ally"}`))
+	rec = doReq(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"nickName","value":"ally"}`))
 	requireStatus(t, rec, http.StatusOK)
 	v3 := requireETag(t, rec, jsonBody(t, rec))
 	assert.NotEqual(t, v2, v3)
 
 	// With a projection that leaves meta out, the header is still there.
-	rec = serve(h, http.MethodGet, "/Users/"+id+"?attributes=userName", "")
+	rec = doReq(h, http.MethodGet, "/Users/"+id+"?attributes=userName", "")
 	requireStatus(t, rec, http.StatusOK)
 	assert.Equal(t, v3, rec.Header().Get("ETag"))
 
 	gid, gv := createGroup(t, h, "team", id)
-	rec = serve(h, http.MethodGet, "/Groups/"+gid, "")
+	rec = doReq(h, http.MethodGet, "/Groups/"+gid, "")
 	requireStatus(t, rec, http.StatusOK)
 	assert.Equal(t, gv, requireETag(t, rec, jsonBody(t, rec)))
 
 	// Lists carry versions in meta but no ETag header.
-	rec = serve(h, http.MethodGet, "/Users", "")
+	rec = doReq(h, http.MethodGet, "/Users", "")
 	requireStatus(t, rec, http.StatusOK)
 	assert.Empty(t, rec.Header().Get("ETag"))
 	res := jsonBody(t, rec)["Resources"].([]any)
@@ -94,17 +94,17 @@ func TestIfMatchMismatchIs412(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, ifMatch := range []string{stale, `"not-the-version"`, stale + `, W/"other"`} {
-				rec := serve(h, tc.method, tc.path, tc.body, "If-Match", ifMatch)
+				rec := doReq(h, tc.method, tc.path, tc.body, "If-Match", ifMatch)
 				requireSCIMError(t, rec, http.StatusPreconditionFailed, "")
 				assert.Empty(t, rec.Header().Get("ETag"), "an error has no ETag")
 			}
 		})
 	}
 	// Nothing changed.
-	rec := serve(h, http.MethodGet, "/Users/"+id, "")
+	rec := doReq(h, http.MethodGet, "/Users/"+id, "")
 	assert.Equal(t, v1, rec.Header().Get("ETag"))
 	assert.Equal(t, "alice", jsonBody(t, rec)["userName"])
-	rec = serve(h, http.MethodGet, "/Groups/"+gid, "")
+	rec = doReq(h, http.MethodGet, "/Groups/"+gid, "")
 	assert.Equal(t, gv1, rec.Header().Get("ETag"))
 	assert.Empty(t, memberValues(jsonBody(t, rec)))
 }
@@ -114,30 +114,30 @@ func TestIfMatchCurrentVersionSucceeds(t *testing.T) {
 	id, v := createUser(t, h, "alice")
 	strong := strings.TrimPrefix(v, "W/")
 
-	rec := serve(h, http.MethodPut, "/Users/"+id, `{`+userSchemaJSON+`,"userName":"alice","nickName":"a"}`, "If-Match", v)
+	rec := doReq(h, http.MethodPut, "/Users/"+id, `{`+userSchemaJSON+`,"userName":"alice","nickName":"a"}`, "If-Match", v)
 	requireStatus(t, rec, http.StatusOK)
 	v = rec.Header().Get("ETag")
 
 	// Weak comparison: the opaque tag without W/ matches too, as does a list
 	// that holds it.
-	rec = serve(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"nickName","value":"b"}`), "If-Match", strings.TrimPrefix(v, "W/"))
+	rec = doReq(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"nickName","value":"b"}`), "If-Match", strings.TrimPrefix(v, "W/"))
 	requireStatus(t, rec, http.StatusOK)
 	v = rec.Header().Get("ETag")
-	rec = serve(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"nickName","value":"c"}`), "If-Match", `W/"other", `+v)
+	rec = doReq(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"nickName","value":"c"}`), "If-Match", `W/"other", `+v)
 	requireStatus(t, rec, http.StatusOK)
 	v = rec.Header().Get("ETag")
 	assert.NotEqual(t, strong, strings.TrimPrefix(v, "W/"))
 
 	gid, gv := createGroup(t, h, "team")
-	rec = serve(h, http.MethodPatch, "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+id+`"}]}`), "If-Match", `W/"other", `+gv)
+	rec = doReq(h, http.MethodPatch, "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+id+`"}]}`), "If-Match", `W/"other", `+gv)
 	requireStatus(t, rec, http.StatusOK)
 	assert.Equal(t, []string{id}, memberValues(getResource(t, h, "/Groups/"+gid)))
-	rec = serve(h, http.MethodDelete, "/Groups/"+gid, "", "If-Match", strings.TrimPrefix(rec.Header().Get("ETag"), "W/"))
+	rec = doReq(h, http.MethodDelete, "/Groups/"+gid, "", "If-Match", strings.TrimPrefix(rec.Header().Get("ETag"), "W/"))
 	requireStatus(t, rec, http.StatusNoContent)
 
-	rec = serve(h, http.MethodDelete, "/Users/"+id, "", "If-Match", `W/"other", `+v)
+	rec = doReq(h, http.MethodDelete, "/Users/"+id, "", "If-Match", `W/"other", `+v)
 	requireStatus(t, rec, http.StatusNoContent)
-	requireStatus(t, serve(h, http.MethodGet, "/Users/"+id, ""), http.StatusNotFound)
+	requireStatus(t, doReq(h, http.MethodGet, "/Users/"+id, ""), http.StatusNotFound)
 }
 
 func TestIfMatchStar(t *testing.T) {
@@ -145,11 +145,11 @@ func TestIfMatchStar(t *testing.T) {
 	id, _ := createUser(t, h, "alice")
 	gid, _ := createGroup(t, h, "team")
 
-	requireStatus(t, serve(h, http.MethodPut, "/Users/"+id, `{`+userSchemaJSON+`,"userName":"alice","nickName":"a"}`, "If-Match", "*"), http.StatusOK)
-	requireStatus(t, serve(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"nickName","value":"b"}`), "If-Match", "*"), http.StatusOK)
-	requireStatus(t, serve(h, http.MethodPatch, "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+id+`"}]}`), "If-Match", "*"), http.StatusOK)
+	requireStatus(t, doReq(h, http.MethodPut, "/Users/"+id, `{`+userSchemaJSON+`,"userName":"alice","nickName":"a"}`, "If-Match", "*"), http.StatusOK)
+	requireStatus(t, doReq(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"nickName","value":"b"}`), "If-Match", "*"), http.StatusOK)
+	requireStatus(t, doReq(h, http.MethodPatch, "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+id+`"}]}`), "If-Match", "*"), http.StatusOK)
 	assert.Equal(t, []string{id}, memberValues(getResource(t, h, "/Groups/"+gid)))
-	requireStatus(t, serve(h, http.MethodDelete, "/Users/"+id, "", "If-Match", "*"), http.StatusNoContent)
+	requireStatus(t, doReq(h, http.MethodDelete, "/Users/"+id, "", "If-Match", "*"), http.StatusNoContent)
 
 	for _, tc := range []struct{ method, path, body string }{
 		{http.MethodPut, "/Users/" + id, `{` + userSchemaJSON + `,"userName":"alice"}`},
@@ -158,7 +158,7 @@ func TestIfMatchStar(t *testing.T) {
 		{http.MethodPatch, "/Groups/missing", patchOp(`{"op":"add","path":"members","value":[{"value":"x"}]}`)},
 		{http.MethodDelete, "/Groups/missing", ""},
 	} {
-		requireSCIMError(t, serve(h, tc.method, tc.path, tc.body, "If-Match", "*"), http.StatusNotFound, "")
+		requireSCIMError(t, doReq(h, tc.method, tc.path, tc.body, "If-Match", "*"), http.StatusNotFound, "")
 	}
 }
 
@@ -166,21 +166,21 @@ func TestIfNoneMatchOnGet(t *testing.T) {
 	h := newTestHandler()
 	id, v := createUser(t, h, "alice")
 	for _, inm := range []string{v, strings.TrimPrefix(v, "W/"), `W/"x", ` + v, "*"} {
-		rec := serve(h, http.MethodGet, "/Users/"+id, "", "If-None-Match", inm)
+		rec := doReq(h, http.MethodGet, "/Users/"+id, "", "If-None-Match", inm)
 		require.Equal(t, http.StatusNotModified, rec.Code, "If-None-Match: %s", inm)
 		assert.Empty(t, rec.Body.Bytes())
 		assert.Equal(t, v, rec.Header().Get("ETag"))
 	}
-	rec := serve(h, http.MethodGet, "/Users/"+id, "", "If-None-Match", `W/"old"`)
+	rec := doReq(h, http.MethodGet, "/Users/"+id, "", "If-None-Match", `W/"old"`)
 	requireStatus(t, rec, http.StatusOK)
 	assert.Equal(t, "alice", jsonBody(t, rec)["userName"])
 
-	requireStatus(t, serve(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"add","path":"nickName","value":"al"}`)), http.StatusOK)
-	rec = serve(h, http.MethodGet, "/Users/"+id, "", "If-None-Match", v)
+	requireStatus(t, doReq(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"add","path":"nickName","value":"al"}`)), http.StatusOK)
+	rec = doReq(h, http.MethodGet, "/Users/"+id, "", "If-None-Match", v)
 	requireStatus(t, rec, http.StatusOK)
 	assert.NotEqual(t, v, rec.Header().Get("ETag"), "the resource changed")
 
-	requireSCIMError(t, serve(h, http.MethodGet, "/Users/missing", "", "If-None-Match", "*"), http.StatusNotFound, "")
+	requireSCIMError(t, doReq(h, http.MethodGet, "/Users/missing", "", "If-None-Match", "*"), http.StatusNotFound, "")
 }
 
 // The version changes on every real change, and not on a PATCH that
@@ -190,13 +190,13 @@ func TestVersionChangesOnlyOnRealChanges(t *testing.T) {
 	uid, _ := createUser(t, h, "alice")
 	gid, _ := createGroup(t, h, "team")
 	version := func(path string) string {
-		rec := serve(h, http.MethodGet, path, "")
+		rec := doReq(h, http.MethodGet, path, "")
 		requireStatus(t, rec, http.StatusOK)
 		return rec.Header().Get("ETag")
 	}
 	patch := func(path, body string) string {
 		t.Helper()
-		rec := serve(h, http.MethodPatch, path, body)
+		rec := doReq(h, http.MethodPatch, path, body)
 		requireStatus(t, rec, http.StatusOK)
 		return rec.Header().Get("ETag")
 	}
@@ -229,7 +229,7 @@ func TestVersionChangesOnlyOnRealChanges(t *testing.T) {
 	gv = patch("/Groups/"+gid, patchOp(`{"op":"remove","path":"members[value eq \"`+uid+`\"]"}`))
 	changed(gv)
 
-	rec := serve(h, http.MethodPut, "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"renamed"}`)
+	rec := doReq(h, http.MethodPut, "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"renamed"}`)
 	requireStatus(t, rec, http.StatusOK)
 	changed(rec.Header().Get("ETag"))
 }
@@ -261,7 +261,7 @@ func TestConcurrentWritersWithIfMatch(t *testing.T) {
 		h := newTestHandler()
 		id, v := createUser(t, h, "alice")
 		count := run(t, func(i int) int {
-			return serve(h, http.MethodPut, "/Users/"+id, `{`+userSchemaJSON+`,"userName":"alice","nickName":"n`+strconv.Itoa(i)+`"}`, "If-Match", v).Code
+			return doReq(h, http.MethodPut, "/Users/"+id, `{`+userSchemaJSON+`,"userName":"alice","nickName":"n`+strconv.Itoa(i)+`"}`, "If-Match", v).Code
 		})
 		assert.Equal(t, map[int]int{http.StatusOK: 1, http.StatusPreconditionFailed: n - 1}, count)
 	})
@@ -269,7 +269,7 @@ func TestConcurrentWritersWithIfMatch(t *testing.T) {
 		h := newTestHandler()
 		id, v := createUser(t, h, "alice")
 		count := run(t, func(i int) int {
-			return serve(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"nickName","value":"n`+strconv.Itoa(i)+`"}`), "If-Match", v).Code
+			return doReq(h, http.MethodPatch, "/Users/"+id, patchOp(`{"op":"replace","path":"nickName","value":"n`+strconv.Itoa(i)+`"}`), "If-Match", v).Code
 		})
 		assert.Equal(t, map[int]int{http.StatusOK: 1, http.StatusPreconditionFailed: n - 1}, count)
 	})
@@ -281,7 +281,7 @@ func TestConcurrentWritersWithIfMatch(t *testing.T) {
 			ids[i], _ = createUser(t, h, "u"+strconv.Itoa(i))
 		}
 		count := run(t, func(i int) int {
-			return serve(h, http.MethodPatch, "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+ids[i]+`"}]}`), "If-Match", v).Code
+			return doReq(h, http.MethodPatch, "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+ids[i]+`"}]}`), "If-Match", v).Code
 		})
 		assert.Equal(t, map[int]int{http.StatusOK: 1, http.StatusPreconditionFailed: n - 1}, count)
 		assert.Len(t, memberValues(getResource(t, h, "/Groups/"+gid)), 1)
@@ -290,7 +290,7 @@ func TestConcurrentWritersWithIfMatch(t *testing.T) {
 		h := newTestHandler()
 		id, v := createUser(t, h, "alice")
 		count := run(t, func(int) int {
-			return serve(h, http.MethodDelete, "/Users/"+id, "", "If-Match", v).Code
+			return doReq(h, http.MethodDelete, "/Users/"+id, "", "If-Match", v).Code
 		})
 		assert.Equal(t, 1, count[http.StatusNoContent])
 		assert.Equal(t, n-1, count[http.StatusPreconditionFailed]+count[http.StatusNotFound], "%v", count)
@@ -305,10 +305,10 @@ func TestConcurrentWritersWithIfMatch(t *testing.T) {
 		}
 		count := run(t, func(i int) int {
 			email := `{"op":"add","path":"emails","value":[{"value":"e` + strconv.Itoa(i) + `@example.com"}]}`
-			if c := serve(h, http.MethodPatch, "/Users/"+id, patchOp(email)).Code; c != http.StatusOK {
+			if c := doReq(h, http.MethodPatch, "/Users/"+id, patchOp(email)).Code; c != http.StatusOK {
 				return c
 			}
-			return serve(h, http.MethodPatch, "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+ids[i]+`"}]}`)).Code
+			return doReq(h, http.MethodPatch, "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+ids[i]+`"}]}`)).Code
 		})
 		assert.Equal(t, map[int]int{http.StatusOK: n}, count)
 		assert.Len(t, getResource(t, h, "/Users/"+id)["emails"], n, "no lost update")
