@@ -165,6 +165,16 @@ func (h *handler) baseURL(r *http.Request) string {
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
 	}
+	// An absolute-form request-target (RFC 9112 §3.2.2) starts with the
+	// scheme and authority, which are not part of the prefix.
+	if i := strings.Index(raw, "://"); i >= 0 && !strings.HasPrefix(raw, "/") {
+		raw = raw[i+3:]
+		if j := strings.IndexByte(raw, '/'); j >= 0 {
+			raw = raw[j:]
+		} else {
+			raw = ""
+		}
+	}
 	if esc := r.URL.EscapedPath(); strings.HasSuffix(raw, esc) {
 		prefix = strings.TrimSuffix(raw[:len(raw)-len(esc)], "/")
 	}
@@ -510,10 +520,14 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 
 func remove[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
 	want, mustExist, _ := ifMatch(r)
-	if want != "" {
-		want = normalizeETag(want)
-	}
 	ctx := r.Context()
+	if want != "" {
+		var err error
+		if want, err = ifVersion(ctx, store, id, want); err != nil {
+			h.writeError(w, r, notFoundAs(err, rt, id))
+			return
+		}
+	}
 	if mustExist {
 		if _, err := store.Get(ctx, id, ReadOptions{SkipMembership: true}); err != nil {
 			h.writeError(w, r, notFoundAs(err, rt, id))
