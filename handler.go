@@ -5,10 +5,12 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +56,16 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 
 // ServeHTTP routes a request to its endpoint (RFC 7644 §3.2).
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A bug in a store or in this package must cost one request a 500, not
+	// the connection, and never show the client a stack trace.
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.writeError(w, r, fmt.Errorf("scim: panic serving %s %s: %v\n%s", r.Method, r.URL.Path, v, debug.Stack()))
+		}
+	}()
 	path := strings.Trim(r.URL.Path, "/")
 	first, rest, _ := strings.Cut(path, "/")
 	discovery := first == "ServiceProviderConfig" || first == "ResourceTypes" || first == "Schemas"
