@@ -243,7 +243,7 @@ func allocated(n int, fn func()) uint64 {
 }
 
 func TestBigGroupsAreNotCopied(t *testing.T) {
-	const size = 50_000
+	const size = 20_000
 	ctx := context.Background()
 	us, gs := New()
 	u, err := us.Create(ctx, &scim.User{UserName: "alice"})
