@@ -66,11 +66,11 @@ func TestCompileItemFilterMembersAndNumbers(t *testing.T) {
 	}}
 	item := map[string]any{"n": json.Number("3"), "d": json.Number("2.5"), "at": "2020-01-01T00:00:00Z"}
 	for path, want := range map[string]bool{
-		`scores[n eq 3]`:                            true,
-		`scores[n gt 3]`:                            false,
-		`scores[n le 3.0]`:                          true,
-		`scores[d gt 2]`:                            true,
-		`scores[d lt 2.5]`:                          false,
+		`scores[n eq 3]`:   true,
+		`scores[n gt 3]`:   false,
+		`scores[n le 3.0]`: true,
+		`scores[d gt 2]`:   true,
+		`scores[d lt 2.5]`: false,
 		`scores[at lt "2020-01-01T01:00:00+00:30"]`: true,
 		`scores[at gt "2020-01-01T01:00:00+00:30"]`: false,
 	} {

@@ -92,12 +92,6 @@ func (p *pathParser) keyword(k string) bool {
 	return true
 }
 
-func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-func isNameChar(c byte) bool {
-	return isAlpha(c) || c >= '0' && c <= '9' || c == '-' || c == '_'
-}
-
 // attrName parses ATTRNAME (ALPHA *(nameChar)), also allowing "$ref".
 func (p *pathParser) attrName() (string, bool) {
 	start := p.i
@@ -216,7 +210,7 @@ func (p *pathParser) unary() (filter.Expression, bool) {
 	return p.attrExp()
 }
 
-var compareOps = []filter.CompareOperator{filter.EQ, filter.NE, filter.CO, filter.SW, filter.EW, filter.GT, filter.LT, filter.GE, filter.LE}
+var pathCompareOps = []filter.CompareOperator{filter.EQ, filter.NE, filter.CO, filter.SW, filter.EW, filter.GT, filter.LT, filter.GE, filter.LE}
 
 // attrExp parses attrPath SP "pr" or attrPath SP compareOp SP compValue.
 func (p *pathParser) attrExp() (filter.Expression, bool) {
@@ -228,7 +222,7 @@ func (p *pathParser) attrExp() (filter.Expression, bool) {
 		return &filter.AttributeExpression{AttributePath: ap, Operator: filter.PR}, true
 	}
 	var op filter.CompareOperator
-	for _, o := range compareOps {
+	for _, o := range pathCompareOps {
 		if p.keyword(string(o)) {
 			op = o
 			break
