@@ -61,6 +61,12 @@ type UserStore struct{ b *backend }
 
 // GroupStore is the in-memory [scim.GroupStore] made by [New]. It also
 // implements [scim.MemberPatcher].
+//
+// Member values are compared case-insensitively, as filters compare them,
+// so a group never holds two members whose values differ only in case.
+// Deleting a user or group removes it from the members of every group, and
+// each group so changed gets a new version, so that a client holding the
+// old one cannot write the deleted member back.
 type GroupStore struct{ b *backend }
 
 var (
