@@ -338,3 +338,52 @@ func TestSortByMultiValuedSubAttribute(t *testing.T) {
 	}
 	require.Equal(t, wantUsers, []string{upage.Resources[0].ID, upage.Resources[1].ID})
 }
+
+func TestDeleteBumpsGroupVersions(t *testing.T) {
+	ctx := context.Background()
+	us, gs := New()
+	u, err := us.Create(ctx, &scim.User{UserName: "alice"})
+	require.NoError(t, err)
+	inner, err := gs.Create(ctx, &scim.Group{DisplayName: "inner"})
+	require.NoError(t, err)
+	g, err := gs.Create(ctx, &scim.Group{DisplayName: "outer", Members: []scim.MultiValue{
+		{Value: u.ID, Type: "User"}, {Value: inner.ID, Type: "Group"}, {Value: "other"}}})
+	require.NoError(t, err)
+	untouched, err := gs.Create(ctx, &scim.Group{DisplayName: "unrelated", Members: []scim.MultiValue{{Value: "other"}}})
+	require.NoError(t, err)
+
+	require.NoError(t, us.Delete(ctx, u.ID, ""))
+	after, err := gs.Get(ctx, g.ID, scim.ReadOptions{})
+	require.NoError(t, err)
+	require.NotEqual(t, g.Meta.Version, after.Meta.Version)
+	require.Equal(t, []string{inner.ID, "other"}, []string{after.Members[0].Value, after.Members[1].Value})
+	// A stale read-modify-write cannot bring the deleted user back.
+	_, err = gs.Replace(ctx, g, g.Meta.Version)
+	require.ErrorIs(t, err, scim.ErrPreconditionFailed)
+
+	// Deleting a group removes it from the groups it is a member of.
+	require.NoError(t, gs.Delete(ctx, inner.ID, ""))
+	final, err := gs.Get(ctx, g.ID, scim.ReadOptions{})
+	require.NoError(t, err)
+	require.NotEqual(t, after.Meta.Version, final.Meta.Version)
+	require.Equal(t, []scim.MultiValue{{Value: "other"}}, final.Members)
+	same, err := gs.Get(ctx, untouched.ID, scim.ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, untouched.Meta.Version, same.Meta.Version, "a group without the deleted member keeps its version")
+}
+
+func TestMemberValuesAreCaseInsensitive(t *testing.T) {
+	ctx := context.Background()
+	_, gs := New()
+	g, err := gs.Create(ctx, &scim.Group{DisplayName: "g", Members: []scim.MultiValue{{Value: "ABC"}, {Value: "abc"}, {Value: "x"}}})
+	require.NoError(t, err)
+	require.Equal(t, []scim.MultiValue{{Value: "ABC"}, {Value: "x"}}, g.Members, "the later duplicate is dropped; values are kept as sent")
+	p, err := gs.PatchMembers(ctx, g.ID, []scim.MultiValue{{Value: "aBc"}}, nil, "")
+	require.NoError(t, err)
+	require.Equal(t, g.Meta.Version, p.Meta.Version, "adding an existing member in another case changes nothing")
+	_, err = gs.PatchMembers(ctx, g.ID, nil, []string{"abc"}, "")
+	require.NoError(t, err)
+	got, err := gs.Get(ctx, g.ID, scim.ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []scim.MultiValue{{Value: "x"}}, got.Members)
+}
