@@ -101,9 +101,9 @@ func TestMemberCompactionKeepsOrder(t *testing.T) {
 	}
 	_, err = gs.PatchMembers(ctx, g.ID, nil, remove, "")
 	require.NoError(t, err)
-	r := gs.b.partition(ctx, false).groups[g.ID]
-	require.Less(t, len(r.members), 100, "80 removals out of 100 compact the member list")
-	require.Len(t, r.members, 20+r.dead)
+	l := &gs.b.partition(ctx, false).groups[g.ID].members
+	require.Less(t, l.slots, 100, "80 removals out of 100 compact the member list")
+	require.Equal(t, 20, l.size())
 	got, err := gs.Get(ctx, g.ID, scim.ReadOptions{})
 	require.NoError(t, err)
 	var want []scim.MultiValue
@@ -257,10 +257,14 @@ func TestBigGroupsAreNotCopied(t *testing.T) {
 	require.NoError(t, err)
 	listCost := size * 64 // bytes a copy of the member list would cost, at least
 
-	// The first add may grow the slot slice (amortised O(1)); later ones
-	// fit.
-	_, err = gs.PatchMembers(ctx, g.ID, []scim.MultiValue{{Value: "warm-up"}}, nil, "")
-	require.NoError(t, err)
+	// The first add starts a new chunk of slots rather than copying the
+	// members to a bigger slice.
+	first := allocated(1, func() {
+		if _, err := gs.PatchMembers(ctx, g.ID, []scim.MultiValue{{Value: "first"}}, nil, ""); err != nil {
+			panic(err)
+		}
+	})
+	assert.Less(t, first, uint64(listCost/2), "the first add to a group of %d allocates %d bytes", size, first)
 	i := 0
 	perPatch := allocated(200, func() {
 		i++
@@ -386,4 +390,45 @@ func TestMemberValuesAreCaseInsensitive(t *testing.T) {
 	got, err := gs.Get(ctx, g.ID, scim.ReadOptions{})
 	require.NoError(t, err)
 	require.Equal(t, []scim.MultiValue{{Value: "x"}}, got.Members)
+}
+
+func TestMemberList(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var l memberList
+	var model []string // live values in order
+	next := 0
+	l.set([]scim.MultiValue{{Value: "seed-a"}, {Value: "SEED-A"}, {Value: "seed-b"}})
+	model = []string{"seed-a", "seed-b"}
+	for range 300 {
+		for range rng.IntN(40) {
+			v := fmt.Sprintf("v%d", next)
+			next++
+			require.True(t, l.add(foldKey(v), scim.MultiValue{Value: v}))
+			model = append(model, v)
+		}
+		if len(model) > 0 {
+			v := model[rng.IntN(len(model))]
+			require.False(t, l.add(foldKey(strings.ToUpper(v)), scim.MultiValue{Value: v}), "duplicate %s", v)
+		}
+		for range rng.IntN(len(model) + 1) {
+			i := rng.IntN(len(model))
+			require.True(t, l.remove(foldKey(model[i])))
+			model = append(model[:i], model[i+1:]...)
+		}
+		require.False(t, l.remove("absent"))
+		got := l.all()
+		require.Len(t, got, len(model))
+		for i, m := range got {
+			require.Equal(t, model[i], m.Value)
+		}
+		require.Equal(t, len(model), l.size())
+		require.True(t, l.dead < 32 || l.dead*2 < l.slots, "compaction keeps dead slots bounded")
+		for _, c := range l.chunks[:max(len(l.chunks)-1, 0)] {
+			require.Equal(t, len(c), cap(c), "only the last chunk has room")
+		}
+		if len(model) > 0 {
+			v := model[len(model)/2]
+			require.Equal(t, []scim.MultiValue{{Value: v}}, l.with([]string{foldKey(v), "absent"}))
+		}
+	}
 }

@@ -136,7 +136,7 @@ type partition struct {
 	groupNames multiIndex[*groupRec] // by foldKey(displayName)
 	groupExt   multiIndex[*groupRec]
 	// memberOf maps foldKey(member value) to the groups with that member:
-	// the reverse of groupRec.memberIdx, for User.Groups and for removing a
+	// the reverse of memberList.idx, for User.Groups and for removing a
 	// deleted resource from its groups.
 	memberOf multiIndex[*groupRec]
 }
@@ -219,7 +219,7 @@ func (p *partition) unlinkMember(b *backend, id string) {
 	var gs []*groupRec
 	p.memberOf.get(key, func(g *groupRec) { gs = append(gs, g) })
 	for _, g := range gs {
-		g.removeMember(key)
+		g.members.remove(key)
 		g.touch(b)
 	}
 	p.memberOf.removeAll(key)

@@ -112,7 +112,7 @@ func (p *partition) listGroups(b *backend, q *scim.Query) *scim.Page[scim.Group]
 			g := &r.g
 			if withMembers {
 				v := r.g
-				v.Members = r.liveMembers()
+				v.Members = r.members.all()
 				g = &v
 			}
 			matched = append(matched, g)
@@ -214,9 +214,9 @@ func (m groupMatch) ok(r *groupRec) bool {
 	}
 	v := r.g
 	if m.members == membersNamed {
-		v.Members = r.membersWith(m.keys)
+		v.Members = r.members.with(m.keys)
 	} else {
-		v.Members = r.liveMembers()
+		v.Members = r.members.all()
 	}
 	return scim.Match(m.f, &v)
 }
