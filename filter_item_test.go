@@ -103,3 +103,31 @@ func TestCompileItemFilterErrors(t *testing.T) {
 	_, err = itemFilter(t, `userName[type eq "x"]`, userSchema.Attr("userName"))
 	assert.Equal(t, ScimTypeInvalidPath, scimType(err))
 }
+
+// TestCompileItemFilterOnPatchPaths checks that compileItemFilter accepts
+// the trees of the PATCH engine's own path parser (raw string escapes,
+// json.Number numbers).
+func TestCompileItemFilterOnPatchPaths(t *testing.T) {
+	emails := userSchema.Attr("emails")
+	items := []map[string]any{
+		{"type": "work", "value": "Alice@Example.com", "primary": true},
+		{"type": "home", "value": `a"b@home.org`},
+		{"value": "x@y.z"},
+	}
+	for path, want := range map[string][]bool{
+		`emails[type eq "work"]`:                                   {true, false, false},
+		`emails[Type EQ "WORK"]`:                                   {true, false, false},
+		`emails[type ne "work"]`:                                   {false, true, true},
+		`emails[value eq "a\"b@home.org"]`:                         {false, true, false},
+		`emails[value co "EXAMPLE" and primary eq true]`:           {true, false, false},
+		`emails[not (type eq "home") and value ew ".com"]`:         {true, false, false},
+		`emails[type eq "work" or type eq "home" or value sw "x"]`: {true, true, true},
+		`emails[value gt "b"]`:                                     {false, false, true},
+	} {
+		p, ok := parsePatchPath(path)
+		require.True(t, ok, path)
+		match, err := compileItemFilter(p.ValueExpression, emails)
+		require.NoError(t, err, path)
+		assert.Equal(t, want, []bool{match(items[0]), match(items[1]), match(items[2])}, path)
+	}
+}
