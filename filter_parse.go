@@ -354,7 +354,7 @@ func validURI(s string) bool {
 		}
 		for i := 0; i < len(seg); i++ {
 			c := seg[i]
-			if !(isAlpha(c) || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			if !(isAlpha(c) || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
 				return false
 			}
 		}

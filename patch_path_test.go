@@ -122,6 +122,8 @@ func TestParsePatchPathConventions(t *testing.T) {
 	assert.Equal(t, urn, p.AttributePath.URI())
 	assert.Equal(t, "tags", p.AttributePath.AttributeName)
 	_, err := parseFilterSyntax(urn + `:tags[value eq "x"]`)
+	assert.NoError(t, err, "filters accept the same URN characters")
+	_, err = parseFilterSyntax(`urn:ietf:params:scim:schemas:extension:my co:2.0:User:tags[value eq "x"]`)
 	assert.Error(t, err, "filters check the URN when parsing")
 }
 
