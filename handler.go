@@ -5,9 +5,12 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +56,16 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 
 // ServeHTTP routes a request to its endpoint (RFC 7644 §3.2).
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A bug in a store or in this package must cost one request a 500, not
+	// the connection, and never show the client a stack trace.
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.writeError(w, r, fmt.Errorf("scim: panic serving %s %s: %v\n%s", r.Method, r.URL.Path, v, debug.Stack()))
+		}
+	}()
 	path := strings.Trim(r.URL.Path, "/")
 	first, rest, _ := strings.Cut(path, "/")
 	discovery := first == "ServiceProviderConfig" || first == "ResourceTypes" || first == "Schemas"
@@ -164,6 +177,16 @@ func (h *handler) baseURL(r *http.Request) string {
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
 	}
+	// An absolute-form request-target (RFC 9112 §3.2.2) starts with the
+	// scheme and authority, which are not part of the prefix.
+	if i := strings.Index(raw, "://"); i >= 0 && !strings.HasPrefix(raw, "/") {
+		raw = raw[i+3:]
+		if j := strings.IndexByte(raw, '/'); j >= 0 {
+			raw = raw[j:]
+		} else {
+			raw = ""
+		}
+	}
 	if esc := r.URL.EscapedPath(); strings.HasSuffix(raw, esc) {
 		prefix = strings.TrimSuffix(raw[:len(raw)-len(esc)], "/")
 	}
@@ -250,10 +273,18 @@ func (h *handler) readObject(r *http.Request) (map[string]any, error) {
 	return decodeObject(body)
 }
 
-// queryParam returns a query parameter, matching its name
-// case-insensitively as some clients capitalise them.
-func queryParam(r *http.Request, name string) string {
-	q := r.URL.Query()
+// queryParams parses the query string, or returns nil when there is none
+// (the common case, which should not allocate).
+func queryParams(r *http.Request) url.Values {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	return r.URL.Query()
+}
+
+// param returns a query parameter, matching its name case-insensitively as
+// some clients capitalise them.
+func param(q url.Values, name string) string {
 	if v, ok := q[name]; ok && len(v) > 0 {
 		return v[0]
 	}
@@ -356,7 +387,11 @@ func serveResource[R Resource](h *handler, w http.ResponseWriter, r *http.Reques
 }
 
 func (h *handler) projection(r *http.Request, rt *resourceType) *projection {
-	return rt.newProjection(queryParam(r, "attributes"), queryParam(r, "excludedAttributes"))
+	q := queryParams(r)
+	if q == nil {
+		return nil
+	}
+	return rt.newProjection(param(q, "attributes"), param(q, "excludedAttributes"))
 }
 
 // writeResource writes one resource with its ETag and, for 201, Location.
@@ -497,10 +532,14 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 
 func remove[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
 	want, mustExist, _ := ifMatch(r)
-	if want != "" {
-		want = normalizeETag(want)
-	}
 	ctx := r.Context()
+	if want != "" {
+		var err error
+		if want, err = ifVersion(ctx, store, id, want); err != nil {
+			h.writeError(w, r, notFoundAs(err, rt, id))
+			return
+		}
+	}
 	if mustExist {
 		if _, err := store.Get(ctx, id, ReadOptions{SkipMembership: true}); err != nil {
 			h.writeError(w, r, notFoundAs(err, rt, id))
