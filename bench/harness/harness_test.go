@@ -18,7 +18,7 @@ import (
 
 // TestSmoke runs every compiled-in server through every scenario with a
 // tiny load and requires every response to have an expected status. CI
-// runs it; with -tags scimkit it covers scimkit too.
+// runs it.
 func TestSmoke(t *testing.T) {
 	const n = 40
 	cfg := Config{N: n, C: 4, Rounds: 2, Users: []int{300}, Scenarios: Scenarios(), Deadline: 30 * time.Second}

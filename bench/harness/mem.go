@@ -110,7 +110,7 @@ func WriteMemMarkdown(w io.Writer, rs []MemResult) {
 			r.Server, perUser*10000/(1<<20), perUser, vsU, perMember, vsM)
 	}
 	if !ScimkitAvailable() {
-		fmt.Fprintf(w, "\nscimkit: **not compiled in** (build with `-tags scimkit`).\n")
+		fmt.Fprintf(w, "\nscimkit: **not compiled in** (harness/servers_scimkit.go left out of the build).\n")
 	}
 	fmt.Fprintf(w, "\nUsers: %d Entra-style users (name, displayName, 2 emails, active, externalId, enterprise "+
 		"employeeNumber, department, manager), seeded through each server's storage API; heap = runtime.MemStats.HeapAlloc "+

@@ -106,7 +106,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 		cfg.N, cfg.Rounds, warmupCount(cfg.N/max(cfg.Rounds, 1)), cfg.C, cfg.Deadline)
 	fmt.Fprintf(w, "Machine load average (1, 5, 15 min) before the run: %s; after: %s.  \n", rep.LoadBefore, rep.LoadAfter)
 	if !ScimkitAvailable() {
-		fmt.Fprintf(w, "scimkit: **not compiled in** (build with `-tags scimkit` once the library compiles); its columns are empty.  \n")
+		fmt.Fprintf(w, "scimkit: **not compiled in** (harness/servers_scimkit.go left out of the build); its columns are empty.  \n")
 	}
 	fmt.Fprintf(w, "Absolute numbers vary by machine; compare the ratios.\n")
 

@@ -87,7 +87,7 @@ func run() error {
 		return err
 	}
 	if !harness.ScimkitAvailable() {
-		fmt.Fprintln(os.Stderr, "scimbench: scimkit server not compiled in (build tag scimkit); running elimity and bare only")
+		fmt.Fprintln(os.Stderr, "scimbench: scimkit server not compiled in; running elimity and bare only")
 	}
 	cfg := harness.Config{N: *n, C: *c, Rounds: *rounds, Users: users, Scenarios: scs, Servers: servers, Deadline: *deadline, Profile: *cpuprofile != ""}
 	if !*quiet {
