@@ -130,24 +130,3 @@ type Meta struct {
 // string, bool, json.Number, map[string]any and []any; an unassigned
 // attribute has no key (never a nil value). It holds "id" and "externalId",
 // never "meta", "schemas" or the read-only "groups".
-
-// normalizeDoc validates a client's resource document against rt and
-// returns it in canonical document form: names canonical, flat URN-qualified
-// and dotted keys nested, "True"/"False" coerced for booleans, nulls and
-// read-only attributes dropped, unknown attributes dropped (or rejected when
-// rt.strictAttributes), required attributes checked. Errors are *Error.
-func (rt *resourceType) normalizeDoc(raw map[string]any) (map[string]any, error) {
-	panic("not implemented")
-}
-
-// normalizeValue validates v as a value of attribute a (a whole multi-valued
-// attribute when a.MultiValued, given as an array, or a single value) and
-// returns it in canonical document form. A nil result means unassigned.
-func (rt *resourceType) normalizeValue(a *Attribute, v any) (any, error) {
-	panic("not implemented")
-}
-
-func userToDoc(u *User) map[string]any       { panic("not implemented") }
-func userFromDoc(doc map[string]any) *User   { panic("not implemented") }
-func groupToDoc(g *Group) map[string]any     { panic("not implemented") }
-func groupFromDoc(doc map[string]any) *Group { panic("not implemented") }

@@ -35,7 +35,7 @@ type Store[R Resource] interface {
 	// "direct"), unless opts.SkipMembership is set.
 	Get(ctx context.Context, id string, opts ReadOptions) (*R, error)
 
-	// Create stores a new resource and returns it as stored. The store
+	// Create stores a new resource and returns it as Get would return it. The store
 	// assigns a new unique ID (ignoring any ID in r) and sets Meta.Created,
 	// Meta.LastModified and Meta.Version. It returns an error wrapping
 	// ErrConflict if a User's UserName equals another User's,
@@ -44,7 +44,7 @@ type Store[R Resource] interface {
 	Create(ctx context.Context, r *R) (*R, error)
 
 	// Replace replaces every attribute of the stored resource whose ID is
-	// r's ID and returns it as stored, with Meta.Created kept, a new
+	// r's ID and returns it as Get would return it, with Meta.Created kept, a new
 	// Meta.LastModified and a new Meta.Version. If ifVersion is not empty
 	// and differs from the stored Meta.Version, it returns an error
 	// wrapping ErrPreconditionFailed and changes nothing. It returns an

@@ -1,0 +1,211 @@
+package scim
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// The discovery endpoints (RFC 7644 §4) describe what this handler really
+// serves: they are generated from its configuration and registered schemas.
+
+func (h *handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
+	c := h.cfg
+	jw := jsonWriter{}
+	jw.open('{')
+	jw.key("schemas")
+	jw.raw(`["` + serviceProviderConfigSchema + `"]`)
+	jw.strField("documentationUri", c.documentationURI)
+	jw.key("patch")
+	jw.raw(`{"supported":true}`)
+	jw.key("bulk")
+	jw.raw(`{"supported":` + strconv.FormatBool(h.bulkSupported()) + `,"maxOperations":` + strconv.Itoa(c.maxBulkOps) +
+		`,"maxPayloadSize":` + strconv.FormatInt(c.maxBulkBytes, 10) + `}`)
+	jw.key("filter")
+	jw.raw(`{"supported":true,"maxResults":` + strconv.Itoa(c.maxResults) + `}`)
+	jw.key("changePassword")
+	jw.raw(`{"supported":false}`)
+	jw.key("sort")
+	jw.raw(`{"supported":true}`)
+	jw.key("etag")
+	jw.raw(`{"supported":true}`)
+	jw.key("authenticationSchemes")
+	jw.open('[')
+	if len(c.tokens) > 0 || c.tokenValidator != nil {
+		jw.elem()
+		jw.raw(`{"type":"oauthbearertoken","name":"OAuth Bearer Token","description":"Authentication scheme using the OAuth Bearer Token Standard","specUri":"https://www.rfc-editor.org/info/rfc6750","primary":true}`)
+	}
+	jw.close(']')
+	jw.key("meta")
+	jw.open('{')
+	jw.strField("resourceType", "ServiceProviderConfig")
+	jw.strField("location", h.baseURL(r)+"/ServiceProviderConfig")
+	jw.close('}')
+	jw.close('}')
+	h.writeJSON(w, http.StatusOK, jw.b)
+}
+
+func (h *handler) resourceTypes(w http.ResponseWriter, r *http.Request, name string) {
+	base := h.baseURL(r)
+	rts := []*resourceType{h.userRT, h.groupRT}
+	if name != "" {
+		for _, rt := range rts {
+			if strings.EqualFold(rt.name, name) {
+				jw := jsonWriter{}
+				appendResourceType(&jw, rt, base)
+				h.writeJSON(w, http.StatusOK, jw.b)
+				return
+			}
+		}
+		h.writeError(w, r, NewError(http.StatusNotFound, "", "no resource type "+strconv.Quote(name)))
+		return
+	}
+	lw := listWriter{}
+	lw.begin(len(rts), len(rts), 1)
+	for _, rt := range rts {
+		lw.next()
+		jw := jsonWriter{b: lw.b}
+		appendResourceType(&jw, rt, base)
+		lw.b = jw.b
+	}
+	lw.end()
+	h.writeJSON(w, http.StatusOK, lw.b)
+}
+
+func appendResourceType(jw *jsonWriter, rt *resourceType, base string) {
+	jw.open('{')
+	jw.key("schemas")
+	jw.raw(`["` + resourceTypeSchema + `"]`)
+	jw.strField("id", rt.name)
+	jw.strField("name", rt.name)
+	jw.strField("endpoint", rt.endpoint)
+	jw.strField("description", rt.schema.Description)
+	jw.strField("schema", rt.schema.ID)
+	jw.key("schemaExtensions")
+	jw.open('[')
+	for _, e := range rt.extensions {
+		jw.elem()
+		jw.open('{')
+		jw.strField("schema", e.schema.ID)
+		jw.key("required")
+		jw.boolean(e.required)
+		jw.close('}')
+	}
+	jw.close(']')
+	jw.key("meta")
+	jw.open('{')
+	jw.strField("resourceType", "ResourceType")
+	jw.strField("location", base+"/ResourceTypes/"+rt.name)
+	jw.close('}')
+	jw.close('}')
+}
+
+// allSchemas lists every schema the handler serves, core schemas first.
+func (h *handler) allSchemas() []*Schema {
+	out := []*Schema{h.userRT.schema, h.groupRT.schema}
+	seen := map[string]bool{}
+	for _, rt := range []*resourceType{h.userRT, h.groupRT} {
+		for _, e := range rt.extensions {
+			if !seen[e.schema.ID] {
+				seen[e.schema.ID] = true
+				out = append(out, e.schema)
+			}
+		}
+	}
+	return out
+}
+
+func (h *handler) schemas(w http.ResponseWriter, r *http.Request, urn string) {
+	base := h.baseURL(r)
+	all := h.allSchemas()
+	if urn != "" {
+		for _, s := range all {
+			if strings.EqualFold(s.ID, urn) {
+				jw := jsonWriter{}
+				appendSchema(&jw, s, base)
+				h.writeJSON(w, http.StatusOK, jw.b)
+				return
+			}
+		}
+		h.writeError(w, r, NewError(http.StatusNotFound, "", "no schema "+strconv.Quote(urn)))
+		return
+	}
+	lw := listWriter{}
+	lw.begin(len(all), len(all), 1)
+	for _, s := range all {
+		lw.next()
+		jw := jsonWriter{b: lw.b}
+		appendSchema(&jw, s, base)
+		lw.b = jw.b
+	}
+	lw.end()
+	h.writeJSON(w, http.StatusOK, lw.b)
+}
+
+func appendSchema(jw *jsonWriter, s *Schema, base string) {
+	jw.open('{')
+	jw.key("schemas")
+	jw.raw(`["` + schemaSchema + `"]`)
+	jw.strField("id", s.ID)
+	jw.strField("name", s.Name)
+	jw.strField("description", s.Description)
+	jw.key("attributes")
+	appendAttributes(jw, s.Attributes)
+	jw.key("meta")
+	jw.open('{')
+	jw.strField("resourceType", "Schema")
+	jw.strField("location", base+"/Schemas/"+s.ID)
+	jw.close('}')
+	jw.close('}')
+}
+
+func appendAttributes(jw *jsonWriter, attrs []*Attribute) {
+	jw.open('[')
+	for _, a := range attrs {
+		jw.elem()
+		jw.open('{')
+		jw.strField("name", a.Name)
+		jw.strField("type", string(a.typ()))
+		jw.key("multiValued")
+		jw.boolean(a.MultiValued)
+		jw.strField("description", a.Description)
+		jw.key("required")
+		jw.boolean(a.Required)
+		if a.typ() == TypeString || a.typ() == TypeReference || a.typ() == TypeBinary {
+			jw.key("caseExact")
+			jw.boolean(a.CaseExact)
+		}
+		if len(a.CanonicalValues) > 0 {
+			jw.key("canonicalValues")
+			appendStrings(jw, a.CanonicalValues)
+		}
+		jw.strField("mutability", string(a.mutability()))
+		jw.strField("returned", string(a.returned()))
+		if a.typ() != TypeComplex && a.typ() != TypeBoolean {
+			u := a.Uniqueness
+			if u == "" {
+				u = UniqueNone
+			}
+			jw.strField("uniqueness", string(u))
+		}
+		if len(a.ReferenceTypes) > 0 {
+			jw.key("referenceTypes")
+			appendStrings(jw, a.ReferenceTypes)
+		}
+		if a.typ() == TypeComplex {
+			jw.key("subAttributes")
+			appendAttributes(jw, a.SubAttributes)
+		}
+		jw.close('}')
+	}
+	jw.close(']')
+}
+
+func appendStrings(jw *jsonWriter, ss []string) {
+	jw.open('[')
+	for _, s := range ss {
+		jw.elem()
+		jw.str(s)
+	}
+	jw.close(']')
+}

@@ -1,0 +1,614 @@
+package scim
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// projection decides which attributes a response carries (RFC 7644
+// §3.4.2.5, §3.9). The zero value (nil) means the default set.
+type projection struct {
+	// include, when non-nil, lists the attributes requested with
+	// "attributes": a nil sub-set means the whole attribute.
+	include map[*Attribute]map[*Attribute]bool
+	// exclude lists the attributes named in "excludedAttributes".
+	exclude map[*Attribute]map[*Attribute]bool
+}
+
+// newProjection parses the "attributes" and "excludedAttributes" lists
+// (comma-separated, names case-insensitive, URN-qualified or not). Unknown
+// names are ignored: they can name nothing in the response. When both are
+// given, attributes wins, as it is the narrower request.
+func (rt *resourceType) newProjection(attributes, excluded string) *projection {
+	if attributes == "" && excluded == "" {
+		return nil
+	}
+	p := &projection{}
+	if attributes != "" {
+		p.include = rt.attrSet(attributes)
+	} else {
+		p.exclude = rt.attrSet(excluded)
+	}
+	return p
+}
+
+func (rt *resourceType) attrSet(list string) map[*Attribute]map[*Attribute]bool {
+	set := map[*Attribute]map[*Attribute]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		// The SCIM reference client sends attributes=emails[type eq "work"]:
+		// a value filter has no meaning in a projection; keep the attribute.
+		if i := strings.IndexByte(name, '['); i >= 0 {
+			rest := ""
+			if j := strings.IndexByte(name[i:], ']'); j >= 0 {
+				rest = name[i+j+1:]
+			}
+			name = name[:i] + rest
+		}
+		if name == "" {
+			continue
+		}
+		if s := rt.extension(name); s != nil {
+			for _, a := range s.Attributes {
+				set[a] = nil
+			}
+			continue
+		}
+		ref, ok := rt.resolvePath(name)
+		if !ok {
+			continue
+		}
+		if ref.sub == nil {
+			set[ref.attr] = nil
+			continue
+		}
+		subs, seen := set[ref.attr]
+		if seen && subs == nil {
+			continue // the whole attribute is already in
+		}
+		if subs == nil {
+			subs = map[*Attribute]bool{}
+			set[ref.attr] = subs
+		}
+		subs[ref.sub] = true
+	}
+	return set
+}
+
+// wants reports whether attribute a appears in the response.
+func (p *projection) wants(a *Attribute) bool {
+	switch a.returned() {
+	case ReturnedNever:
+		return false
+	case ReturnedAlways:
+		return true
+	}
+	if p == nil {
+		return a.returned() != ReturnedRequest
+	}
+	if p.include != nil {
+		_, ok := p.include[a]
+		return ok
+	}
+	if a.returned() == ReturnedRequest {
+		return false
+	}
+	subs, ok := p.exclude[a]
+	return !ok || subs != nil
+}
+
+// wantsSub reports whether sub-attribute sub of a appears, given that a
+// does.
+func (p *projection) wantsSub(a, sub *Attribute) bool {
+	switch sub.returned() {
+	case ReturnedNever:
+		return false
+	case ReturnedAlways:
+		return true
+	}
+	if p == nil {
+		return sub.returned() != ReturnedRequest
+	}
+	if p.include != nil {
+		subs := p.include[a]
+		return subs == nil || subs[sub]
+	}
+	subs := p.exclude[a]
+	return subs == nil || !subs[sub]
+}
+
+// wantsMembership reports whether a response needs Group.Members or
+// User.Groups, so the store can skip loading them.
+func (p *projection) wantsMembership(rt *resourceType) bool {
+	name := "groups"
+	if rt.schema == groupSchema {
+		name = "members"
+	}
+	return p.wants(rt.schema.Attr(name))
+}
+
+// jsonWriter appends JSON to a byte slice without reflection.
+type jsonWriter struct {
+	b     []byte
+	comma bool
+}
+
+func (w *jsonWriter) open(c byte) {
+	w.b = append(w.b, c)
+	w.comma = false
+}
+
+func (w *jsonWriter) close(c byte) {
+	w.b = append(w.b, c)
+	w.comma = true
+}
+
+func (w *jsonWriter) key(k string) {
+	if w.comma {
+		w.b = append(w.b, ',')
+	}
+	w.b = appendString(w.b, k)
+	w.b = append(w.b, ':')
+	w.comma = false
+}
+
+func (w *jsonWriter) elem() {
+	if w.comma {
+		w.b = append(w.b, ',')
+	}
+	w.comma = false
+}
+
+func (w *jsonWriter) str(s string) {
+	w.b = appendString(w.b, s)
+	w.comma = true
+}
+
+func (w *jsonWriter) strField(k, v string) {
+	if v != "" {
+		w.key(k)
+		w.str(v)
+	}
+}
+
+func (w *jsonWriter) boolean(v bool) {
+	w.b = strconv.AppendBool(w.b, v)
+	w.comma = true
+}
+
+func (w *jsonWriter) raw(s string) {
+	w.b = append(w.b, s...)
+	w.comma = true
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, replacing invalid UTF-8 with
+// U+FFFD as encoding/json does.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, "2006-01-02T15:04:05.999Z07:00")
+	return append(b, '"')
+}
+
+// encoder renders resources as SCIM JSON with a projection applied.
+type encoder struct {
+	rt   *resourceType
+	p    *projection
+	base string // absolute URL of the SCIM root, for meta.location and $ref
+}
+
+// attr looks up the canonical attribute name of the core schema (or a
+// common attribute) and reports whether the projection wants it.
+func (e *encoder) want(name string) (*Attribute, bool) {
+	a := findAttr(commonAttrs, name)
+	if a == nil {
+		a = e.rt.schema.Attr(name)
+	}
+	return a, e.p.wants(a)
+}
+
+func (e *encoder) stringAttr(w *jsonWriter, name, v string) {
+	if v == "" {
+		return
+	}
+	if _, ok := e.want(name); ok {
+		w.key(name)
+		w.str(v)
+	}
+}
+
+func (e *encoder) multi(w *jsonWriter, name string, vs []MultiValue, refBase string) {
+	a, ok := e.want(name)
+	if !ok || len(vs) == 0 {
+		return
+	}
+	value, display, typ, primary, ref := a.Sub("value"), a.Sub("display"), a.Sub("type"), a.Sub("primary"), a.Sub("$ref")
+	w.key(a.Name)
+	w.open('[')
+	for i := range vs {
+		v := &vs[i]
+		w.elem()
+		w.open('{')
+		if value != nil && e.p.wantsSub(a, value) {
+			w.strField("value", v.Value)
+		}
+		if ref != nil && e.p.wantsSub(a, ref) {
+			r := v.Ref
+			if r == "" && refBase != "" && v.Value != "" {
+				r = refBase + v.Value
+				if v.Type == "Group" && name == "members" {
+					r = e.base + "/Groups/" + v.Value
+				}
+			}
+			w.strField("$ref", r)
+		}
+		if display != nil && e.p.wantsSub(a, display) {
+			w.strField("display", v.Display)
+		}
+		if typ != nil && e.p.wantsSub(a, typ) {
+			w.strField("type", v.Type)
+		}
+		if primary != nil && v.Primary && e.p.wantsSub(a, primary) {
+			w.key("primary")
+			w.boolean(true)
+		}
+		w.close('}')
+	}
+	w.close(']')
+}
+
+func (e *encoder) subs(w *jsonWriter, a *Attribute, kv ...string) {
+	open := false
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			continue
+		}
+		sa := a.Sub(kv[i])
+		if sa == nil || !e.p.wantsSub(a, sa) {
+			continue
+		}
+		if !open {
+			w.key(a.Name)
+			w.open('{')
+			open = true
+		}
+		w.key(sa.Name)
+		w.str(kv[i+1])
+	}
+	if open {
+		w.close('}')
+	}
+}
+
+func (e *encoder) schemas(w *jsonWriter, exts Extensions, enterprise bool) {
+	w.key("schemas")
+	w.open('[')
+	w.elem()
+	w.str(e.rt.schema.ID)
+	if enterprise {
+		w.elem()
+		w.str(EnterpriseUserSchema)
+	}
+	for _, x := range e.rt.extensions {
+		if len(exts[x.schema.ID]) > 0 {
+			w.elem()
+			w.str(x.schema.ID)
+		}
+	}
+	w.close(']')
+}
+
+func (e *encoder) meta(w *jsonWriter, m *Meta, id string) {
+	a, ok := e.want("meta")
+	if !ok {
+		return
+	}
+	w.key("meta")
+	w.open('{')
+	for _, sa := range a.SubAttributes {
+		if !e.p.wantsSub(a, sa) {
+			continue
+		}
+		switch sa.Name {
+		case "resourceType":
+			w.key(sa.Name)
+			w.str(e.rt.name)
+		case "created":
+			if !m.Created.IsZero() {
+				w.key(sa.Name)
+				w.b = appendTime(w.b, m.Created)
+				w.comma = true
+			}
+		case "lastModified":
+			if !m.LastModified.IsZero() {
+				w.key(sa.Name)
+				w.b = appendTime(w.b, m.LastModified)
+				w.comma = true
+			}
+		case "location":
+			w.key(sa.Name)
+			w.str(e.base + e.rt.endpoint + "/" + id)
+		case "version":
+			w.strField(sa.Name, m.Version)
+		}
+	}
+	w.close('}')
+}
+
+// extensions renders the registered extensions other than Enterprise User,
+// in schema order, as nested objects.
+func (e *encoder) extensions(w *jsonWriter, exts Extensions) {
+	for _, x := range e.rt.extensions {
+		vals := exts[x.schema.ID]
+		if len(vals) == 0 {
+			continue
+		}
+		open := false
+		for _, a := range x.schema.Attributes {
+			v, ok := vals[a.Name]
+			if !ok || !e.p.wants(a) {
+				continue
+			}
+			if !open {
+				w.key(x.schema.ID)
+				w.open('{')
+				open = true
+			}
+			w.key(a.Name)
+			e.value(w, a, v)
+		}
+		if open {
+			w.close('}')
+		}
+	}
+}
+
+// value renders a document value of attribute a (used for extensions).
+func (e *encoder) value(w *jsonWriter, a *Attribute, v any) {
+	switch x := v.(type) {
+	case string:
+		w.str(x)
+	case bool:
+		w.boolean(x)
+	case json.Number:
+		w.raw(string(x))
+	case []any:
+		w.open('[')
+		for _, item := range x {
+			w.elem()
+			e.value(w, a, item)
+		}
+		w.close(']')
+	case map[string]any:
+		w.open('{')
+		if a != nil && len(a.SubAttributes) > 0 {
+			for _, sa := range a.SubAttributes {
+				if sv, ok := x[sa.Name]; ok && e.p.wantsSub(a, sa) {
+					w.key(sa.Name)
+					e.value(w, nil, sv)
+				}
+			}
+		} else {
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				w.key(k)
+				e.value(w, nil, x[k])
+			}
+		}
+		w.close('}')
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			b = []byte("null")
+		}
+		w.raw(string(b))
+	}
+}
+
+// appendUser appends the JSON of u to b.
+func (e *encoder) appendUser(b []byte, u *User) []byte {
+	w := jsonWriter{b: b}
+	w.open('{')
+	ent := u.Enterprise
+	hasEnt := ent != nil && (ent.EmployeeNumber != "" || ent.CostCenter != "" || ent.Organization != "" ||
+		ent.Division != "" || ent.Department != "" || (ent.Manager != nil && ent.Manager.Value != ""))
+	e.schemas(&w, u.Extensions, hasEnt)
+	w.key("id")
+	w.str(u.ID)
+	e.stringAttr(&w, "externalId", u.ExternalID)
+	e.stringAttr(&w, "userName", u.UserName)
+	if n := u.Name; n != nil {
+		if a, ok := e.want("name"); ok {
+			e.subs(&w, a, "formatted", n.Formatted, "familyName", n.FamilyName, "givenName", n.GivenName,
+				"middleName", n.MiddleName, "honorificPrefix", n.HonorificPrefix, "honorificSuffix", n.HonorificSuffix)
+		}
+	}
+	e.stringAttr(&w, "displayName", u.DisplayName)
+	e.stringAttr(&w, "nickName", u.NickName)
+	e.stringAttr(&w, "profileUrl", u.ProfileURL)
+	e.stringAttr(&w, "title", u.Title)
+	e.stringAttr(&w, "userType", u.UserType)
+	e.stringAttr(&w, "preferredLanguage", u.PreferredLanguage)
+	e.stringAttr(&w, "locale", u.Locale)
+	e.stringAttr(&w, "timezone", u.Timezone)
+	if u.Active != nil {
+		if _, ok := e.want("active"); ok {
+			w.key("active")
+			w.boolean(*u.Active)
+		}
+	}
+	e.multi(&w, "emails", u.Emails, "")
+	e.multi(&w, "phoneNumbers", u.PhoneNumbers, "")
+	e.multi(&w, "ims", u.IMs, "")
+	e.multi(&w, "photos", u.Photos, "")
+	if a, ok := e.want("addresses"); ok && len(u.Addresses) > 0 {
+		w.key("addresses")
+		w.open('[')
+		for i := range u.Addresses {
+			ad := &u.Addresses[i]
+			w.elem()
+			w.open('{')
+			for _, kv := range [...][2]string{{"formatted", ad.Formatted}, {"streetAddress", ad.StreetAddress},
+				{"locality", ad.Locality}, {"region", ad.Region}, {"postalCode", ad.PostalCode},
+				{"country", ad.Country}, {"type", ad.Type}} {
+				if kv[1] != "" && e.p.wantsSub(a, a.Sub(kv[0])) {
+					w.key(kv[0])
+					w.str(kv[1])
+				}
+			}
+			if ad.Primary && e.p.wantsSub(a, a.Sub("primary")) {
+				w.key("primary")
+				w.boolean(true)
+			}
+			w.close('}')
+		}
+		w.close(']')
+	}
+	e.multi(&w, "groups", u.Groups, e.base+"/Groups/")
+	e.multi(&w, "entitlements", u.Entitlements, "")
+	e.multi(&w, "roles", u.Roles, "")
+	e.multi(&w, "x509Certificates", u.X509Certificates, "")
+	if hasEnt {
+		e.enterprise(&w, ent)
+	}
+	e.extensions(&w, u.Extensions)
+	e.meta(&w, &u.Meta, u.ID)
+	w.close('}')
+	return w.b
+}
+
+func (e *encoder) enterprise(w *jsonWriter, ent *EnterpriseUser) {
+	s := enterpriseUserSchema
+	open := false
+	field := func(name, v string) {
+		if v == "" {
+			return
+		}
+		a := s.Attr(name)
+		if !e.p.wants(a) {
+			return
+		}
+		if !open {
+			w.key(EnterpriseUserSchema)
+			w.open('{')
+			open = true
+		}
+		w.key(name)
+		w.str(v)
+	}
+	field("employeeNumber", ent.EmployeeNumber)
+	field("costCenter", ent.CostCenter)
+	field("organization", ent.Organization)
+	field("division", ent.Division)
+	field("department", ent.Department)
+	if m := ent.Manager; m != nil && m.Value != "" {
+		a := s.Attr("manager")
+		if e.p.wants(a) {
+			if !open {
+				w.key(EnterpriseUserSchema)
+				w.open('{')
+				open = true
+			}
+			ref := m.Ref
+			if ref == "" {
+				ref = e.base + "/Users/" + m.Value
+			}
+			e.subs(w, a, "value", m.Value, "$ref", ref, "displayName", m.DisplayName)
+		}
+	}
+	if open {
+		w.close('}')
+	}
+}
+
+// appendGroup appends the JSON of g to b. Members are rendered when the
+// projection wants them; a nil Members then renders as [].
+func (e *encoder) appendGroup(b []byte, g *Group) []byte {
+	w := jsonWriter{b: b}
+	w.open('{')
+	e.schemas(&w, g.Extensions, false)
+	w.key("id")
+	w.str(g.ID)
+	e.stringAttr(&w, "externalId", g.ExternalID)
+	e.stringAttr(&w, "displayName", g.DisplayName)
+	if a, ok := e.want("members"); ok {
+		if len(g.Members) == 0 {
+			w.key(a.Name)
+			w.raw("[]")
+		} else {
+			e.multi(&w, "members", g.Members, e.base+"/Users/")
+		}
+	}
+	e.extensions(&w, g.Extensions)
+	e.meta(&w, &g.Meta, g.ID)
+	w.close('}')
+	return w.b
+}
+
+// appendResource appends the JSON of r, a *User or *Group.
+func appendResource[R Resource](e *encoder, b []byte, r *R) []byte {
+	switch x := any(r).(type) {
+	case *User:
+		return e.appendUser(b, x)
+	case *Group:
+		return e.appendGroup(b, x)
+	}
+	return b
+}

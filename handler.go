@@ -1,0 +1,515 @@
+package scim
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// NewHandler returns an http.Handler that serves SCIM 2.0 for users and
+// groups. Mount it at the SCIM root, for example with
+//
+//	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+//
+// It panics if users or groups is nil.
+func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler {
+	if users == nil || groups == nil {
+		panic("scim: NewHandler needs a UserStore and a GroupStore")
+	}
+	c := defaultConfig()
+	for _, o := range opts {
+		o(c)
+	}
+	h := &handler{cfg: c, users: users, groups: groups}
+	h.userRT = newResourceType("User", c.userExtensions)
+	h.groupRT = newResourceType("Group", c.groupExtensions)
+	for _, rt := range []*resourceType{h.userRT, h.groupRT} {
+		rt.strictAttributes = c.strictAttributes
+		rt.strictBooleans = c.strictBooleans
+	}
+	h.memberPatcher, _ = groups.(MemberPatcher)
+	return h
+}
+
+type handler struct {
+	cfg           *config
+	users         UserStore
+	groups        GroupStore
+	userRT        *resourceType
+	groupRT       *resourceType
+	memberPatcher MemberPatcher
+}
+
+const scimContentType = "application/scim+json"
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// ServeHTTP routes a request to its endpoint (RFC 7644 §3.2).
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := strings.Trim(r.URL.Path, "/")
+	first, rest, _ := strings.Cut(path, "/")
+	discovery := first == "ServiceProviderConfig" || first == "ResourceTypes" || first == "Schemas"
+	if !(discovery && h.cfg.publicDiscovery) && !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+		h.writeError(w, r, NewError(http.StatusUnauthorized, "", "a valid bearer token is required"))
+		return
+	}
+	switch first {
+	case "Users":
+		serveResource(h, w, r, h.userRT, h.users, rest)
+	case "Groups":
+		serveResource(h, w, r, h.groupRT, h.groups, rest)
+	case "ServiceProviderConfig":
+		if rest != "" {
+			h.notFound(w, r)
+		} else if h.allow(w, r, http.MethodGet) {
+			h.serviceProviderConfig(w, r)
+		}
+	case "ResourceTypes":
+		if h.allow(w, r, http.MethodGet) {
+			h.resourceTypes(w, r, rest)
+		}
+	case "Schemas":
+		if h.allow(w, r, http.MethodGet) {
+			h.schemas(w, r, rest)
+		}
+	case ".search":
+		if rest != "" {
+			h.notFound(w, r)
+		} else if h.allow(w, r, http.MethodPost) {
+			h.rootSearch(w, r)
+		}
+	case "":
+		if h.allow(w, r, http.MethodGet) {
+			h.rootList(w, r)
+		}
+	case "Bulk":
+		if h.allow(w, r, http.MethodPost) {
+			h.bulk(w, r)
+		}
+	case "Me":
+		h.writeError(w, r, NewError(http.StatusNotImplemented, "", "/Me is not supported"))
+	default:
+		h.notFound(w, r)
+	}
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.writeError(w, r, NewError(http.StatusNotFound, "", "no SCIM endpoint at "+r.URL.Path))
+}
+
+// allow answers 405 unless r's method is one of methods.
+func (h *handler) allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	h.writeError(w, r, NewError(http.StatusMethodNotAllowed, "", "method "+r.Method+" is not allowed here"))
+	return false
+}
+
+// authorized checks the bearer token when one is configured.
+func (h *handler) authorized(r *http.Request) bool {
+	if len(h.cfg.tokens) == 0 && h.cfg.tokenValidator == nil {
+		return true
+	}
+	auth := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return false
+	}
+	valid := 0
+	for _, t := range h.cfg.tokens {
+		valid |= subtle.ConstantTimeCompare([]byte(token), t)
+	}
+	if valid == 1 {
+		return true
+	}
+	return h.cfg.tokenValidator != nil && h.cfg.tokenValidator(r.Context(), token)
+}
+
+// baseURL returns the absolute URL of the SCIM root for r.
+func (h *handler) baseURL(r *http.Request) string {
+	if h.cfg.baseURL != "" {
+		return h.cfg.baseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	host := r.Host
+	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
+		host = fh
+	}
+	// http.StripPrefix leaves RequestURI as it was: what it removed is the
+	// mount prefix.
+	prefix := ""
+	raw := r.RequestURI
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		raw = raw[:i]
+	}
+	if esc := r.URL.EscapedPath(); strings.HasSuffix(raw, esc) {
+		prefix = strings.TrimSuffix(raw[:len(raw)-len(esc)], "/")
+	}
+	return scheme + "://" + host + prefix
+}
+
+// writeError writes err as a SCIM error response. Internal errors are
+// logged and answered with a generic detail.
+func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e, internal := toError(err)
+	if internal {
+		h.cfg.logger.ErrorContext(r.Context(), "scim: internal error", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	status := statusCode(e)
+	b := []byte(`{"schemas":["` + ErrorSchema + `"],"status":"` + strconv.Itoa(status) + `"`)
+	if e.ScimType != "" {
+		b = append(b, `,"scimType":`...)
+		b = appendString(b, e.ScimType)
+	}
+	if e.Detail != "" {
+		b = append(b, `,"detail":`...)
+		b = appendString(b, e.Detail)
+	}
+	b = append(b, '}')
+	w.Header().Set("Content-Type", scimContentType)
+	w.Header().Del("ETag")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func (h *handler) writeJSON(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", scimContentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// readBody reads a request body, enforcing the size limit and the media
+// type.
+func (h *handler) readBody(r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !(mt == "application/scim+json" || mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json") {
+			return nil, NewError(http.StatusUnsupportedMediaType, "", "the request body must be application/scim+json or application/json")
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.cfg.maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", h.cfg.maxBodyBytes)
+		}
+		return nil, errInvalidSyntax("the request body could not be read")
+	}
+	return body, nil
+}
+
+// decodeObject decodes a JSON object, keeping numbers exact.
+func decodeObject(body []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, errInvalidSyntax("the request body is not valid JSON")
+	}
+	if dec.More() {
+		return nil, errInvalidSyntax("the request body has data after the JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errInvalidSyntax("the request body has data after the JSON object")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errInvalidSyntax("the request body must be a JSON object")
+	}
+	return m, nil
+}
+
+func (h *handler) readObject(r *http.Request) (map[string]any, error) {
+	body, err := h.readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return decodeObject(body)
+}
+
+// queryParam returns a query parameter, matching its name
+// case-insensitively as some clients capitalise them.
+func queryParam(r *http.Request, name string) string {
+	q := r.URL.Query()
+	if v, ok := q[name]; ok && len(v) > 0 {
+		return v[0]
+	}
+	for k, v := range q {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// docOf returns the document form of a resource.
+func docOf[R Resource](r *R) map[string]any {
+	switch x := any(r).(type) {
+	case *User:
+		return userToDoc(x)
+	case *Group:
+		return groupToDoc(x)
+	}
+	return nil
+}
+
+func fromDoc[R Resource](doc map[string]any) *R {
+	var r *R
+	switch p := any(&r).(type) {
+	case **User:
+		*p = userFromDoc(doc)
+	case **Group:
+		*p = groupFromDoc(doc)
+	}
+	return r
+}
+
+func metaOf[R Resource](r *R) *Meta {
+	switch x := any(r).(type) {
+	case *User:
+		return &x.Meta
+	case *Group:
+		return &x.Meta
+	}
+	return nil
+}
+
+func idOf[R Resource](r *R) string {
+	switch x := any(r).(type) {
+	case *User:
+		return x.ID
+	case *Group:
+		return x.ID
+	}
+	return ""
+}
+
+func setID[R Resource](r *R, id string) {
+	switch x := any(r).(type) {
+	case *User:
+		x.ID = id
+	case *Group:
+		x.ID = id
+	}
+}
+
+// serveResource serves /Users and /Groups and everything below them.
+func serveResource[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], rest string) {
+	switch {
+	case rest == "":
+		if h.allow(w, r, http.MethodGet, http.MethodPost) {
+			if r.Method == http.MethodGet {
+				list(h, w, r, rt, store, nil)
+			} else {
+				create(h, w, r, rt, store)
+			}
+		}
+	case rest == ".search":
+		if h.allow(w, r, http.MethodPost) {
+			req, err := h.readSearch(r)
+			if err != nil {
+				h.writeError(w, r, err)
+				return
+			}
+			list(h, w, r, rt, store, req)
+		}
+	case strings.Contains(rest, "/"):
+		h.notFound(w, r)
+	default:
+		if !h.allow(w, r, http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete) {
+			return
+		}
+		switch r.Method {
+		case http.MethodGet:
+			get(h, w, r, rt, store, rest)
+		case http.MethodPut:
+			replace(h, w, r, rt, store, rest)
+		case http.MethodPatch:
+			patch(h, w, r, rt, store, rest)
+		case http.MethodDelete:
+			remove(h, w, r, rt, store, rest)
+		}
+	}
+}
+
+func (h *handler) projection(r *http.Request, rt *resourceType) *projection {
+	return rt.newProjection(queryParam(r, "attributes"), queryParam(r, "excludedAttributes"))
+}
+
+// writeResource writes one resource with its ETag and, for 201, Location.
+func writeResource[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, status int, res *R, p *projection) {
+	base := h.baseURL(r)
+	m := metaOf(res)
+	if m.Version != "" {
+		w.Header().Set("ETag", m.Version)
+	}
+	if status == http.StatusCreated {
+		w.Header().Set("Location", base+rt.endpoint+"/"+idOf(res))
+	}
+	bp := bufPool.Get().(*[]byte)
+	e := encoder{rt: rt, p: p, base: base}
+	b := appendResource(&e, (*bp)[:0], res)
+	h.writeJSON(w, status, b)
+	*bp = b[:0]
+	bufPool.Put(bp)
+}
+
+func create[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R]) {
+	doc, err := h.readResourceDoc(r, rt)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	created, err := store.Create(r.Context(), fromDoc[R](doc))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeResource(h, w, r, rt, http.StatusCreated, created, h.projection(r, rt))
+}
+
+// readResourceDoc reads and validates a POST or PUT body.
+func (h *handler) readResourceDoc(r *http.Request, rt *resourceType) (map[string]any, error) {
+	raw, err := h.readObject(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := rt.checkSchemas(raw); err != nil {
+		return nil, err
+	}
+	return rt.normalizeDoc(raw)
+}
+
+func get[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
+	p := h.projection(r, rt)
+	res, err := store.Get(r.Context(), id, ReadOptions{SkipMembership: !p.wantsMembership(rt)})
+	if err != nil {
+		h.writeError(w, r, notFoundAs(err, rt, id))
+		return
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, metaOf(res).Version) {
+		w.Header().Set("ETag", metaOf(res).Version)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeResource(h, w, r, rt, http.StatusOK, res, p)
+}
+
+// notFoundAs gives ErrNotFound a detail that names the resource.
+func notFoundAs(err error, rt *resourceType, id string) error {
+	var se *Error
+	if errors.Is(err, ErrNotFound) && !errors.As(err, &se) {
+		e := errNotFound(rt.name, id)
+		e.err = err
+		return e
+	}
+	return err
+}
+
+// etagMatches reports whether an If-Match or If-None-Match header value
+// matches version, using weak comparison (RFC 7232 §2.3.2).
+func etagMatches(header, version string) bool {
+	if version == "" {
+		return false
+	}
+	v := strings.TrimPrefix(version, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ifMatch returns the version a write must find, from If-Match: empty when
+// the header is absent or "*" (mustExist then reports that the resource
+// has to exist).
+func ifMatch(r *http.Request) (version string, mustExist bool, present bool) {
+	hv := strings.TrimSpace(r.Header.Get("If-Match"))
+	if hv == "" {
+		return "", false, false
+	}
+	if hv == "*" {
+		return "", true, true
+	}
+	return hv, false, true
+}
+
+func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
+	doc, err := h.readResourceDoc(r, rt)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	want, _, conditional := ifMatch(r)
+	old, err := store.Get(ctx, id, ReadOptions{SkipMembership: true})
+	if err != nil {
+		h.writeError(w, r, notFoundAs(err, rt, id))
+		return
+	}
+	if conditional && want != "" && !etagMatches(want, metaOf(old).Version) {
+		h.writeError(w, r, ErrPreconditionFailed)
+		return
+	}
+	res := fromDoc[R](doc)
+	setID(res, id)
+	// password is write-only: a client that PUTs what it read back cannot
+	// send it, and must not erase it by doing so.
+	if u, ok := any(res).(*User); ok && u.Password == "" {
+		u.Password = any(old).(*User).Password
+	}
+	ver := ""
+	if conditional {
+		ver = metaOf(old).Version
+	}
+	stored, err := store.Replace(ctx, res, ver)
+	if err != nil {
+		h.writeError(w, r, notFoundAs(err, rt, id))
+		return
+	}
+	writeResource(h, w, r, rt, http.StatusOK, stored, h.projection(r, rt))
+}
+
+func remove[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
+	want, mustExist, _ := ifMatch(r)
+	if want != "" {
+		want = normalizeETag(want)
+	}
+	ctx := r.Context()
+	if mustExist {
+		if _, err := store.Get(ctx, id, ReadOptions{SkipMembership: true}); err != nil {
+			h.writeError(w, r, notFoundAs(err, rt, id))
+			return
+		}
+	}
+	if err := store.Delete(ctx, id, want); err != nil {
+		h.writeError(w, r, notFoundAs(err, rt, id))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
