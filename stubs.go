@@ -18,10 +18,6 @@ func (req *patchRequest) membershipOnly(rt *resourceType) (add []MultiValue, rem
 	return nil, nil, false
 }
 
-func (rt *resourceType) parseSortBy(s string) (string, error) {
-	return "", NewError(501, "", "sorting is not implemented yet")
-}
-
 func (h *handler) bulkSupported() bool { return false }
 
 func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,69 @@
+package scim
+
+import (
+	"testing"
+	"unicode/utf8"
+
+	"github.com/scim2/filter-parser/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// FuzzParseFilter checks that no input makes parsing or matching panic,
+// that every error is an invalidFilter *Error, and that an accepted
+// filter prints as a filter that parses back to itself. The seed corpus is
+// in testdata/fuzz/FuzzParseFilter.
+func FuzzParseFilter(f *testing.F) {
+	users, groups := filterTestUsers(), filterTestGroups()
+	f.Fuzz(func(t *testing.T, expr string) {
+		for _, rt := range []*resourceType{filterUserType, newResourceType("Group", nil)} {
+			flt, err := rt.parseFilter(expr)
+			if err != nil {
+				se, ok := err.(*Error)
+				require.True(t, ok, "%T", err)
+				require.Equal(t, ScimTypeInvalidFilter, se.ScimType)
+				continue
+			}
+			for _, u := range users {
+				Match(flt, u)
+			}
+			for _, g := range groups {
+				Match(flt, g)
+			}
+			s := flt.String()
+			again, err := rt.parseFilter(s)
+			require.NoError(t, err, "String() = %q", s)
+			assert.Equal(t, s, again.String())
+			ApplyQuery(users, &Query{Filter: flt, StartIndex: 1, Count: 2, SortBy: "userName"})
+		}
+	})
+}
+
+// FuzzParserAgreement checks that every filter filter.ParseFilterNumber
+// accepts parses to the same tree here, except invalid UTF-8, which
+// filter-parser accepts and this package rejects on purpose.
+func FuzzParserAgreement(f *testing.F) {
+	for _, s := range parserAgreementCorpus {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		want, err := parseWithFilterParser(expr)
+		if err != nil || !utf8.ValidString(expr) {
+			return
+		}
+		got, err := parseFilterSyntax(expr)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	})
+}
+
+// parseWithFilterParser runs filter.ParseFilterNumber, treating its panics
+// as errors.
+func parseWithFilterParser(expr string) (e filter.Expression, err error) {
+	defer func() {
+		if recover() != nil {
+			e, err = nil, assert.AnError
+		}
+	}()
+	return filter.ParseFilterNumber([]byte(expr))
+}

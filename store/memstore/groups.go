@@ -1,0 +1,296 @@
+package memstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/scimkit/scim"
+)
+
+// groupRec is a stored group. Its members live outside g, in an
+// append-only slice (removals leave a dead slot until compaction) indexed by
+// member value, so that adding or removing one member of a huge group costs
+// O(1) and copying the member list happens only when a read asks for it.
+type groupRec struct {
+	g         scim.Group // Members is always nil
+	pos       int        // slot in partition.groupOrder
+	members   []member
+	memberIdx map[string]int32 // foldKey(Value) -> index in members
+	dead      int              // dead slots in members
+}
+
+type member struct {
+	scim.MultiValue
+	dead bool
+}
+
+func (r *groupRec) setPos(p int) { r.pos = p }
+
+// touch gives r a new version and lastModified.
+func (r *groupRec) touch(b *backend) {
+	r.g.Meta.LastModified = now(r.g.Meta.LastModified)
+	r.g.Meta.Version = b.nextVersion()
+}
+
+// setMembers makes vs the members of r, dropping later duplicates of a
+// member value (compared case-insensitively, as filters compare them).
+func (r *groupRec) setMembers(vs []scim.MultiValue) {
+	r.members, r.memberIdx, r.dead = nil, nil, 0
+	if len(vs) == 0 {
+		return
+	}
+	r.members = make([]member, 0, len(vs))
+	r.memberIdx = make(map[string]int32, len(vs))
+	for _, v := range vs {
+		r.addMember(foldKey(v.Value), v)
+	}
+}
+
+// addMember adds v, whose value has the given key, unless it is a member;
+// it reports whether it did.
+func (r *groupRec) addMember(key string, v scim.MultiValue) bool {
+	if _, ok := r.memberIdx[key]; ok {
+		return false
+	}
+	if r.memberIdx == nil {
+		r.memberIdx = make(map[string]int32)
+	}
+	v.Type = internType(v.Type)
+	r.memberIdx[key] = int32(len(r.members))
+	r.members = append(r.members, member{MultiValue: v})
+	return true
+}
+
+// removeMember removes the member with the given key, if any, and reports
+// whether it did.
+func (r *groupRec) removeMember(key string) bool {
+	i, ok := r.memberIdx[key]
+	if !ok {
+		return false
+	}
+	delete(r.memberIdx, key)
+	r.members[i] = member{dead: true}
+	r.dead++
+	if r.dead >= 32 && r.dead*2 >= len(r.members) {
+		live := r.members[:0]
+		for _, m := range r.members {
+			if !m.dead {
+				r.memberIdx[foldKey(m.Value)] = int32(len(live))
+				live = append(live, m)
+			}
+		}
+		clear(r.members[len(live):])
+		r.members, r.dead = live, 0
+	}
+	return true
+}
+
+// liveMembers returns a copy of the members.
+func (r *groupRec) liveMembers() []scim.MultiValue {
+	n := len(r.members) - r.dead
+	if n == 0 {
+		return nil
+	}
+	out := make([]scim.MultiValue, 0, n)
+	for _, m := range r.members {
+		if !m.dead {
+			out = append(out, m.MultiValue)
+		}
+	}
+	return out
+}
+
+// membersWith returns the members whose keys are in keys.
+func (r *groupRec) membersWith(keys []string) []scim.MultiValue {
+	var out []scim.MultiValue
+	for _, k := range keys {
+		if i, ok := r.memberIdx[k]; ok {
+			out = append(out, r.members[i].MultiValue)
+		}
+	}
+	return out
+}
+
+// groupOut returns the copy of r that a read returns.
+func groupOut(r *groupRec, opts scim.ReadOptions) *scim.Group {
+	c := new(scim.Group)
+	*c = r.g
+	c.Extensions = copyExtensions(r.g.Extensions)
+	if !opts.SkipMembership {
+		c.Members = r.liveMembers()
+	}
+	return c
+}
+
+// Get returns the group with the given id, with its members unless
+// opts.SkipMembership is set.
+func (s *GroupStore) Get(ctx context.Context, id string, opts scim.ReadOptions) (*scim.Group, error) {
+	p := s.b.partition(ctx, false)
+	if p == nil {
+		return nil, errNotFound("group", id)
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	r := p.groups[id]
+	if r == nil {
+		return nil, errNotFound("group", id)
+	}
+	return groupOut(r, opts), nil
+}
+
+// Create stores a copy of g with a new random id and returns it as stored.
+func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, error) {
+	r := &groupRec{g: copyGroupIn(g)}
+	r.setMembers(g.Members)
+	p := s.b.partition(ctx, true)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r.g.ID = p.newID()
+	t := now(time.Time{})
+	r.g.Meta = scim.Meta{ResourceType: "Group", Created: t, LastModified: t, Version: s.b.nextVersion()}
+	p.groups[r.g.ID] = r
+	p.groupNames.add(foldKey(r.g.DisplayName), r)
+	if r.g.ExternalID != "" {
+		p.groupExt.add(r.g.ExternalID, r)
+	}
+	for k := range r.memberIdx {
+		p.memberOf.add(k, r)
+	}
+	p.groupOrder.push(r)
+	return groupOut(r, scim.ReadOptions{}), nil
+}
+
+// Replace replaces the group whose id is g.ID by a copy of g, keeping its
+// creation time, and returns it as stored.
+func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	n := &groupRec{g: copyGroupIn(g)}
+	n.setMembers(g.Members)
+	p := s.b.partition(ctx, false)
+	if p == nil {
+		return nil, errNotFound("group", g.ID)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r := p.groups[g.ID]
+	if r == nil {
+		return nil, errNotFound("group", g.ID)
+	}
+	if ifVersion != "" && ifVersion != r.g.Meta.Version {
+		return nil, errVersion("group", g.ID)
+	}
+	if oldKey, key := foldKey(r.g.DisplayName), foldKey(n.g.DisplayName); oldKey != key {
+		p.groupNames.remove(oldKey, r)
+		p.groupNames.add(key, r)
+	}
+	if r.g.ExternalID != n.g.ExternalID {
+		if r.g.ExternalID != "" {
+			p.groupExt.remove(r.g.ExternalID, r)
+		}
+		if n.g.ExternalID != "" {
+			p.groupExt.add(n.g.ExternalID, r)
+		}
+	}
+	// Only the difference touches the reverse index, so renaming a big
+	// group costs map lookups, not index rewrites.
+	for k := range r.memberIdx {
+		if _, ok := n.memberIdx[k]; !ok {
+			p.memberOf.remove(k, r)
+		}
+	}
+	for k := range n.memberIdx {
+		if _, ok := r.memberIdx[k]; !ok {
+			p.memberOf.add(k, r)
+		}
+	}
+	r.members, r.memberIdx, r.dead = n.members, n.memberIdx, n.dead
+	n.g.ID = r.g.ID
+	n.g.Meta = scim.Meta{
+		ResourceType: "Group",
+		Created:      r.g.Meta.Created,
+		LastModified: now(r.g.Meta.LastModified),
+		Version:      s.b.nextVersion(),
+	}
+	r.g = n.g
+	return groupOut(r, scim.ReadOptions{}), nil
+}
+
+// Delete removes the group with the given id, and removes it from the
+// members of every group it is a member of.
+func (s *GroupStore) Delete(ctx context.Context, id string, ifVersion string) error {
+	p := s.b.partition(ctx, false)
+	if p == nil {
+		return errNotFound("group", id)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r := p.groups[id]
+	if r == nil {
+		return errNotFound("group", id)
+	}
+	if ifVersion != "" && ifVersion != r.g.Meta.Version {
+		return errVersion("group", id)
+	}
+	delete(p.groups, id)
+	p.groupNames.remove(foldKey(r.g.DisplayName), r)
+	if r.g.ExternalID != "" {
+		p.groupExt.remove(r.g.ExternalID, r)
+	}
+	for k := range r.memberIdx {
+		p.memberOf.remove(k, r)
+	}
+	p.groupOrder.remove(r.pos)
+	p.unlinkMember(s.b, id)
+	return nil
+}
+
+// PatchMembers adds and removes members of a group in place, in O(1) per
+// member whatever the group's size. It returns the group without its
+// members.
+func (s *GroupStore) PatchMembers(ctx context.Context, groupID string, add []scim.MultiValue, remove []string, ifVersion string) (*scim.Group, error) {
+	p := s.b.partition(ctx, false)
+	if p == nil {
+		return nil, errNotFound("group", groupID)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r := p.groups[groupID]
+	if r == nil {
+		return nil, errNotFound("group", groupID)
+	}
+	if ifVersion != "" && ifVersion != r.g.Meta.Version {
+		return nil, errVersion("group", groupID)
+	}
+	changed := false
+	for _, m := range add {
+		if k := foldKey(m.Value); r.addMember(k, m) {
+			p.memberOf.add(k, r)
+			changed = true
+		}
+	}
+	for _, v := range remove {
+		if k := foldKey(v); r.removeMember(k) {
+			p.memberOf.remove(k, r)
+			changed = true
+		}
+	}
+	if changed {
+		r.touch(s.b)
+	}
+	return groupOut(r, scim.ReadOptions{SkipMembership: true}), nil
+}
+
+// List returns the page of groups that q selects. Equality on id,
+// displayName, externalId and membership (members eq "id",
+// members[value eq "id"]) is answered from an index (also inside an "and"
+// or "or"), as is q without a filter; other filters are evaluated with
+// [scim.Match] on every group. Member lists are copied only for the
+// returned groups, and only without q.SkipMembership.
+func (s *GroupStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.Group], error) {
+	p := s.b.partition(ctx, false)
+	if p == nil {
+		return &scim.Page[scim.Group]{Resources: []*scim.Group{}}, nil
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.listGroups(s.b, q), nil
+}

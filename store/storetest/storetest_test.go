@@ -1,0 +1,128 @@
+package storetest_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/memstore"
+	"github.com/scimkit/scim/store/storetest"
+	"github.com/stretchr/testify/require"
+)
+
+// The suite is itself tested: each mutant below is memstore with one bug,
+// and the suite must fail it in the subtest that covers the bug. A mutant
+// runs in a child process (this test binary, with STORETEST_MUTANT set),
+// because its failure must not fail this test.
+
+type mutant struct {
+	name string
+	// test is the subtest of storetest.Run that must catch the bug.
+	test string
+}
+
+var mutants = []mutant{
+	{"plainNotFound", "GetNotFound"},
+	{"replaceIgnoresVersion", "ReplaceIfVersion"},
+	{"deleteIgnoresVersion", "DeleteIfVersion"},
+	{"sharesResults", "StoresCopies"},
+	{"dropsPassword", "RoundTripUser"},
+	{"noGroups", "Membership"},
+	{"zeroBasedPaging", "Paging"},
+	{"ignoresCount", "Paging"},
+	{"oneTenant", "TenantIsolation"},
+}
+
+type tenantKey struct{}
+
+func TestMutants(t *testing.T) {
+	if name := os.Getenv("STORETEST_MUTANT"); name != "" {
+		// In the child: run the suite against the mutant.
+		a := context.WithValue(context.Background(), tenantKey{}, "a")
+		b := context.WithValue(context.Background(), tenantKey{}, "b")
+		storetest.Run(t, func(t *testing.T) (scim.UserStore, scim.GroupStore) {
+			return newMutant(name)
+		}, storetest.WithTenants(a, b))
+		return
+	}
+	for _, m := range mutants {
+		t.Run(m.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestMutants$/^"+m.test+"$", "-test.count=1", "-test.v")
+			cmd.Env = append(os.Environ(), "STORETEST_MUTANT="+m.name)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "the suite passed a store that has the bug %s:\n%s", m.name, out)
+			require.Contains(t, string(out), "--- FAIL: TestMutants/"+m.test+" ", "output:\n%s", out)
+		})
+	}
+}
+
+func newMutant(bug string) (scim.UserStore, scim.GroupStore) {
+	var opts []memstore.Option
+	if bug != "oneTenant" {
+		opts = append(opts, memstore.WithPartition(func(ctx context.Context) string {
+			s, _ := ctx.Value(tenantKey{}).(string)
+			return s
+		}))
+	}
+	us, gs := memstore.New(opts...)
+	return &buggyUsers{UserStore: us, bug: bug, cache: map[string]*scim.User{}}, gs
+}
+
+type buggyUsers struct {
+	scim.UserStore
+	bug   string
+	mu    sync.Mutex
+	cache map[string]*scim.User
+}
+
+func (s *buggyUsers) Get(ctx context.Context, id string, opts scim.ReadOptions) (*scim.User, error) {
+	u, err := s.UserStore.Get(ctx, id, opts)
+	switch {
+	case err != nil && s.bug == "plainNotFound":
+		return nil, errors.New("not found")
+	case err != nil:
+		return nil, err
+	case s.bug == "dropsPassword":
+		u.Password = ""
+	case s.bug == "noGroups":
+		u.Groups = nil
+	case s.bug == "sharesResults":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if c := s.cache[id+u.Meta.Version]; c != nil {
+			return c, nil
+		}
+		s.cache[id+u.Meta.Version] = u
+	}
+	return u, nil
+}
+
+func (s *buggyUsers) Replace(ctx context.Context, u *scim.User, ifVersion string) (*scim.User, error) {
+	if s.bug == "replaceIgnoresVersion" {
+		ifVersion = ""
+	}
+	return s.UserStore.Replace(ctx, u, ifVersion)
+}
+
+func (s *buggyUsers) Delete(ctx context.Context, id, ifVersion string) error {
+	if s.bug == "deleteIgnoresVersion" {
+		ifVersion = ""
+	}
+	return s.UserStore.Delete(ctx, id, ifVersion)
+}
+
+func (s *buggyUsers) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.User], error) {
+	c := *q
+	switch s.bug {
+	case "zeroBasedPaging":
+		c.StartIndex++
+	case "ignoresCount":
+		c.Count = 1 << 20
+	}
+	return s.UserStore.List(ctx, &c)
+}
