@@ -97,6 +97,8 @@ func sqliteDB(tb testing.TB) *sql.DB {
 	tb.Helper()
 	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(tb.TempDir(), "scim.db")))
 	require.NoError(tb, err)
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
 	tb.Cleanup(func() { db.Close() })
 	require.NoError(tb, sqlstore.Migrate(context.Background(), db, sqlstore.SQLite))
 	return db

@@ -349,7 +349,7 @@ func (gs *GroupStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.
 	s := gs.s
 	tenant := s.tenant(ctx)
 	return list(ctx, s, listSpec[scim.Group]{
-		resolver: groupResolver{d: s.d, exts: s.groupExtensions},
+		resolver: groupResolver{d: s.d, f: queryFilter(q)},
 		table:    "scim_groups",
 		cols:     groupCols,
 		scan:     scanGroup,
@@ -362,13 +362,15 @@ func (gs *GroupStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.
 
 // groupResolver resolves Group attribute paths (RFC 7643 §4.2).
 type groupResolver struct {
-	d    Dialect
-	exts []*scim.Schema
+	d Dialect
+	// f is the filter being translated, which resolves extension
+	// attributes; nil when sorting.
+	f *scim.Filter
 }
 
 func (r groupResolver) singular(uri, name, sub string) (target, bool) {
 	if uri != "" && !strings.EqualFold(uri, scim.GroupSchema) {
-		return extTarget(r.d, r.exts, uri, name, sub)
+		return extTarget(r.d, r.f, uri, name, sub)
 	}
 	switch {
 	case name == "meta":

@@ -112,7 +112,7 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 		err := s.db.QueryRowContext(ctx, b.String(), b.args...).Scan(&n)
 		return n, err
 	}
-	page := &scim.Page[R]{}
+	page := &scim.Page[R]{Resources: []*R{}}
 	if q.Count <= 0 {
 		n, err := count()
 		page.TotalResults = n
@@ -126,7 +126,9 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 	if err != nil {
 		return nil, err
 	}
-	page.Resources = res
+	if res != nil {
+		page.Resources = res
+	}
 	if len(res) < q.Count && (len(res) > 0 || offset == 0) {
 		// A short page is the last one: no need to count.
 		page.TotalResults = offset + len(res)
@@ -139,6 +141,13 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 		}
 	}
 	return page, nil
+}
+
+func queryFilter(q *scim.Query) *scim.Filter {
+	if q == nil {
+		return nil
+	}
+	return q.Filter
 }
 
 // mentions reports whether e refers to the attribute named name.

@@ -112,15 +112,34 @@ func (t *translator) expr(e filter.Expression) (frag, bool) {
 		if tg, ok := t.r.singular(p.URI(), p.AttributeName, p.SubAttributeName()); ok {
 			return compare(t.d, tg, e.Operator, e.CompareValue)
 		}
+		if p.SubAttribute == nil && e.Operator == filter.PR {
+			// A multi-valued attribute is present when it has an item.
+			if tg, ok := t.r.multi(p.URI(), p.AttributeName, wholeAttr); ok {
+				return t.exists(tg, frag{}), true
+			}
+			return frag{}, false
+		}
 		tg, ok := t.r.multi(p.URI(), p.AttributeName, p.SubAttributeName())
 		if !ok {
 			return frag{}, false
 		}
-		c, exact := compare(t.d, tg, e.Operator, e.CompareValue)
+		// "ne" on a multi-valued attribute means that no item is equal.
+		op := e.Operator
+		if op == filter.NE {
+			op = filter.EQ
+		}
+		c, exact := compare(t.d, tg, op, e.CompareValue)
 		if c.sql == "" {
 			return frag{}, false
 		}
-		return t.exists(tg, c), exact
+		x := t.exists(tg, c)
+		if e.Operator == filter.NE {
+			if !exact {
+				return frag{}, false
+			}
+			x.sql = "NOT (" + x.sql + ")"
+		}
+		return x, exact
 	case *filter.ValuePath:
 		p := e.AttributePath
 		if p.SubAttribute != nil {
@@ -222,8 +241,8 @@ func compare(d Dialect, tg target, op filter.CompareOperator, v any) (frag, bool
 	notNull := e + " IS NOT NULL"
 	if op == filter.PR {
 		if tg.typ == scim.TypeBoolean && tg.kind == kValues {
-			// "primary" is false when unassigned: not decidable here.
-			return frag{}, false
+			// "primary" cannot be unassigned: it is present when true.
+			return frag{e + " = " + argMark, []any{true}}, true
 		}
 		return frag{notNull, nil}, true
 	}
@@ -266,12 +285,13 @@ func compare(d Dialect, tg target, op filter.CompareOperator, v any) (frag, bool
 			return frag{e + " = " + argMark, []any{b}}, true
 		}
 	case scim.TypeDateTime:
-		s, ok := v.(string)
-		if !ok {
-			return frag{}, false
+		ts, ok := v.(time.Time)
+		if s, isStr := v.(string); isStr {
+			var err error
+			ts, err = time.Parse(time.RFC3339Nano, s)
+			ok = err == nil
 		}
-		ts, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil || ts.Nanosecond()%1000 != 0 {
+		if !ok || ts.Nanosecond()%1000 != 0 {
 			// Stored times have microsecond precision; finer bounds, and
 			// text that is no time, are left to the evaluator.
 			return frag{}, false
@@ -312,6 +332,11 @@ func sortExpr(d Dialect, r resolver, p string) (string, bool) {
 	if strings.HasPrefix(strings.ToLower(p), "urn:") {
 		i := strings.LastIndexByte(p, ':')
 		uri, p = p[:i], p[i+1:]
+	}
+	if uri != "" && !strings.EqualFold(uri, scim.UserSchema) && !strings.EqualFold(uri, scim.GroupSchema) &&
+		!strings.EqualFold(uri, scim.EnterpriseUserSchema) {
+		// Custom extension values sort by their JSON types in memory.
+		return "", false
 	}
 	name, sub, _ := strings.Cut(p, ".")
 	tg, ok := r.singular(uri, name, sub)
@@ -356,31 +381,31 @@ func searchTarget(d Dialect, path string, typ scim.AttrType, caseExact bool) (ta
 		textBool: typ == scim.TypeBoolean}, true
 }
 
-// extTarget resolves an attribute of a registered extension schema.
-func extTarget(d Dialect, exts []*scim.Schema, uri, name, sub string) (target, bool) {
-	for _, s := range exts {
-		if s == nil || !strings.EqualFold(s.ID, uri) {
-			continue
-		}
-		a := s.Attr(name)
-		if a == nil || a.MultiValued {
+// extTarget resolves an attribute of a custom extension schema through
+// the filter, which knows the schemas the handler registered.
+func extTarget(d Dialect, f *scim.Filter, uri, name, sub string) (target, bool) {
+	if f == nil {
+		return target{}, false
+	}
+	p := filter.AttributePath{URIPrefix: &uri, AttributeName: name}
+	a := f.Attribute(p)
+	if a == nil || a.MultiValued {
+		return target{}, false
+	}
+	path := uri + ":" + a.Name
+	if sub != "" {
+		if a.Type != scim.TypeComplex {
 			return target{}, false
 		}
-		path := s.ID + ":" + a.Name
-		if sub != "" {
-			if a.Type != scim.TypeComplex {
-				return target{}, false
-			}
-			if a = a.Sub(sub); a == nil || a.MultiValued {
-				return target{}, false
-			}
-			path += "." + a.Name
+		p.SubAttribute = &sub
+		if a = f.Attribute(p); a == nil || a.MultiValued {
+			return target{}, false
 		}
-		typ := a.Type
-		if typ == "" {
-			typ = scim.TypeString
-		}
-		return searchTarget(d, path, typ, a.CaseExact)
+		path += "." + a.Name
 	}
-	return target{}, false
+	typ := a.Type
+	if typ == "" {
+		typ = scim.TypeString
+	}
+	return searchTarget(d, path, typ, a.CaseExact)
 }

@@ -37,10 +37,8 @@ import (
 type Option func(*config)
 
 type config struct {
-	partition       func(context.Context) string
-	userExtensions  []*scim.Schema
-	groupExtensions []*scim.Schema
-	now             func() time.Time
+	partition func(context.Context) string
+	now       func() time.Time
 }
 
 // WithPartition partitions the stores by tenant: every call reads and
@@ -49,19 +47,6 @@ type config struct {
 // by, every other. By default all calls share the tenant "".
 func WithPartition(partition func(ctx context.Context) string) Option {
 	return func(c *config) { c.partition = partition }
-}
-
-// WithUserExtension tells the store an extension schema registered on the
-// handler with scim.WithUserExtension, so that filters and sorting on its
-// attributes are pushed down to SQL. Without it they are still answered
-// correctly, by evaluating the filter in Go over the tenant's users.
-func WithUserExtension(s *scim.Schema) Option {
-	return func(c *config) { c.userExtensions = append(c.userExtensions, s) }
-}
-
-// WithGroupExtension is [WithUserExtension] for Group extensions.
-func WithGroupExtension(s *scim.Schema) Option {
-	return func(c *config) { c.groupExtensions = append(c.groupExtensions, s) }
 }
 
 // store is what the UserStore and GroupStore of one New share.

@@ -314,7 +314,7 @@ func (us *UserStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.U
 	s := us.s
 	tenant := s.tenant(ctx)
 	return list(ctx, s, listSpec[scim.User]{
-		resolver: userResolver{d: s.d, exts: s.userExtensions},
+		resolver: userResolver{d: s.d, f: queryFilter(q)},
 		table:    "scim_users",
 		cols:     userCols,
 		scan:     scanUser,
@@ -327,8 +327,10 @@ func (us *UserStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.U
 
 // userResolver resolves User attribute paths (RFC 7643 §4.1, §4.3).
 type userResolver struct {
-	d    Dialect
-	exts []*scim.Schema
+	d Dialect
+	// f is the filter being translated, which resolves extension
+	// attributes; nil when sorting.
+	f *scim.Filter
 }
 
 func (r userResolver) singular(uri, name, sub string) (target, bool) {
@@ -348,7 +350,7 @@ func (r userResolver) singular(uri, name, sub string) (target, bool) {
 		}
 		return target{}, false
 	default:
-		return extTarget(r.d, r.exts, uri, name, sub)
+		return extTarget(r.d, r.f, uri, name, sub)
 	}
 	if sub != "" {
 		switch {
