@@ -91,7 +91,10 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 		if err != nil {
 			return nil, err
 		}
-		needs := q.Filter != nil && mentions(q.Filter.Expr, spec.membershipAttr)
+		// The evaluator needs memberships to filter or sort by them.
+		sortAttr, _, _ := strings.Cut(q.SortBy, ".")
+		needs := (q.Filter != nil && mentions(q.Filter.Expr, spec.membershipAttr)) ||
+			strings.EqualFold(sortAttr, spec.membershipAttr)
 		if needs && len(all) > 0 {
 			if err := spec.membership(all); err != nil {
 				return nil, err
