@@ -191,6 +191,23 @@ const hexDigits = "0123456789abcdef"
 // U+FFFD as encoding/json does.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = appendStringBody(b, s)
+	return append(b, '"')
+}
+
+// strConcat writes the JSON string of the concatenated parts without
+// building it first.
+func (w *jsonWriter) strConcat(parts ...string) {
+	w.b = append(w.b, '"')
+	for _, p := range parts {
+		w.b = appendStringBody(w.b, p)
+	}
+	w.b = append(w.b, '"')
+	w.comma = true
+}
+
+// appendStringBody appends s escaped for a JSON string, without quotes.
+func appendStringBody(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -233,8 +250,7 @@ func appendString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 func appendTime(b []byte, t time.Time) []byte {
@@ -270,7 +286,9 @@ func (e *encoder) stringAttr(w *jsonWriter, name, v string) {
 	}
 }
 
-func (e *encoder) multi(w *jsonWriter, name string, vs []MultiValue, refBase string) {
+// multi renders a multi-valued attribute; a value without $ref gets
+// base+refPath+value as its $ref when refPath is not empty.
+func (e *encoder) multi(w *jsonWriter, name string, vs []MultiValue, refPath string) {
 	a, ok := e.want(name)
 	if !ok || len(vs) == 0 {
 		return
@@ -286,14 +304,17 @@ func (e *encoder) multi(w *jsonWriter, name string, vs []MultiValue, refBase str
 			w.strField("value", v.Value)
 		}
 		if ref != nil && e.p.wantsSub(a, ref) {
-			r := v.Ref
-			if r == "" && refBase != "" && v.Value != "" {
-				r = refBase + v.Value
-				if v.Type == "Group" && name == "members" {
-					r = e.base + "/Groups/" + v.Value
-				}
+			switch {
+			case v.Ref != "":
+				w.strField("$ref", v.Ref)
+			case refPath == "" || v.Value == "":
+			case v.Type == "Group" && name == "members":
+				w.key("$ref")
+				w.strConcat(e.base, "/Groups/", v.Value)
+			default:
+				w.key("$ref")
+				w.strConcat(e.base, refPath, v.Value)
 			}
-			w.strField("$ref", r)
 		}
 		if display != nil && e.p.wantsSub(a, display) {
 			w.strField("display", v.Display)
@@ -380,7 +401,7 @@ func (e *encoder) meta(w *jsonWriter, m *Meta, id string) {
 			}
 		case "location":
 			w.key(sa.Name)
-			w.str(e.base + e.rt.endpoint + "/" + id)
+			w.strConcat(e.base, e.rt.endpoint, "/", id)
 		case "version":
 			w.strField(sa.Name, m.Version)
 		}
@@ -521,7 +542,7 @@ func (e *encoder) appendUser(b []byte, u *User) []byte {
 		}
 		w.close(']')
 	}
-	e.multi(&w, "groups", u.Groups, e.base+"/Groups/")
+	e.multi(&w, "groups", u.Groups, "/Groups/")
 	e.multi(&w, "entitlements", u.Entitlements, "")
 	e.multi(&w, "roles", u.Roles, "")
 	e.multi(&w, "x509Certificates", u.X509Certificates, "")
@@ -593,7 +614,7 @@ func (e *encoder) appendGroup(b []byte, g *Group) []byte {
 			w.key(a.Name)
 			w.raw("[]")
 		} else {
-			e.multi(&w, "members", g.Members, e.base+"/Users/")
+			e.multi(&w, "members", g.Members, "/Users/")
 		}
 	}
 	e.extensions(&w, g.Extensions)

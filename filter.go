@@ -242,7 +242,7 @@ func (n *normalizer) itemComparison(e *filter.AttributeExpression) (filter.Expre
 	p := e.AttributePath
 	if p.URIPrefix != nil || p.SubAttribute != nil {
 		return nil, errInvalidFilter("inside the value filter of %q, name a sub-attribute without a prefix, such as %q (in %s)",
-			n.parent.Name, n.parent.SubAttributes[0].Name, exprText(e))
+			n.parent.Name, exampleSub(n.parent), exprText(e))
 	}
 	sub := n.parent.Sub(p.AttributeName)
 	if sub == nil {
@@ -264,6 +264,14 @@ func (n *normalizer) unknownAttr(p filter.AttributePath, where string) *Error {
 		}
 	}
 	return n.unknown("unknown attribute %q (in %s)", p.String(), where)
+}
+
+// exampleSub names a sub-attribute of a, for error messages.
+func exampleSub(a *Attribute) string {
+	if len(a.SubAttributes) == 0 {
+		return "value"
+	}
+	return a.SubAttributes[0].Name
 }
 
 func canonicalPath(ref attrRef) filter.AttributePath {
@@ -321,7 +329,7 @@ func (n *normalizer) comparison(path filter.AttributePath, attr, sub *Attribute,
 		v := target.Sub("value")
 		if v == nil {
 			return nil, errInvalidFilter("%q is a complex attribute: compare one of its sub-attributes, such as %s.%s (in %s)",
-				path.String(), path.String(), target.SubAttributes[0].Name, where)
+				path.String(), path.String(), exampleSub(target), where)
 		}
 		name := v.Name
 		path.SubAttribute = &name

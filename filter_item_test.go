@@ -66,11 +66,11 @@ func TestCompileItemFilterMembersAndNumbers(t *testing.T) {
 	}}
 	item := map[string]any{"n": json.Number("3"), "d": json.Number("2.5"), "at": "2020-01-01T00:00:00Z"}
 	for path, want := range map[string]bool{
-		`scores[n eq 3]`:                            true,
-		`scores[n gt 3]`:                            false,
-		`scores[n le 3.0]`:                          true,
-		`scores[d gt 2]`:                            true,
-		`scores[d lt 2.5]`:                          false,
+		`scores[n eq 3]`:   true,
+		`scores[n gt 3]`:   false,
+		`scores[n le 3.0]`: true,
+		`scores[d gt 2]`:   true,
+		`scores[d lt 2.5]`: false,
 		`scores[at lt "2020-01-01T01:00:00+00:30"]`: true,
 		`scores[at gt "2020-01-01T01:00:00+00:30"]`: false,
 	} {
@@ -102,4 +102,32 @@ func TestCompileItemFilterErrors(t *testing.T) {
 	assert.Equal(t, ScimTypeInvalidFilter, scimType(err))
 	_, err = itemFilter(t, `userName[type eq "x"]`, userSchema.Attr("userName"))
 	assert.Equal(t, ScimTypeInvalidPath, scimType(err))
+}
+
+// TestCompileItemFilterOnPatchPaths checks that compileItemFilter accepts
+// the trees of the PATCH engine's own path parser (raw string escapes,
+// json.Number numbers).
+func TestCompileItemFilterOnPatchPaths(t *testing.T) {
+	emails := userSchema.Attr("emails")
+	items := []map[string]any{
+		{"type": "work", "value": "Alice@Example.com", "primary": true},
+		{"type": "home", "value": `a"b@home.org`},
+		{"value": "x@y.z"},
+	}
+	for path, want := range map[string][]bool{
+		`emails[type eq "work"]`:                                   {true, false, false},
+		`emails[Type EQ "WORK"]`:                                   {true, false, false},
+		`emails[type ne "work"]`:                                   {false, true, true},
+		`emails[value eq "a\"b@home.org"]`:                         {false, true, false},
+		`emails[value co "EXAMPLE" and primary eq true]`:           {true, false, false},
+		`emails[not (type eq "home") and value ew ".com"]`:         {true, false, false},
+		`emails[type eq "work" or type eq "home" or value sw "x"]`: {true, true, true},
+		`emails[value gt "b"]`:                                     {false, false, true},
+	} {
+		p, ok := parsePatchPath(path)
+		require.True(t, ok, path)
+		match, err := compileItemFilter(p.ValueExpression, emails)
+		require.NoError(t, err, path)
+		assert.Equal(t, want, []bool{match(items[0]), match(items[1]), match(items[2])}, path)
+	}
 }

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -255,4 +256,48 @@ func TestGroupFilterNormalization(t *testing.T) {
 		require.NoError(t, err, in)
 		assert.Equal(t, want, f.String())
 	}
+}
+
+// TestOddExtensionSchemas covers schemas that applications may register:
+// a complex attribute without sub-attributes, a singular complex one, and
+// a multi-valued one of strings.
+func TestOddExtensionSchemas(t *testing.T) {
+	ext := &Schema{ID: "urn:example:odd:2.0:User", Attributes: []*Attribute{
+		{Name: "empty", Type: TypeComplex},
+		{Name: "badge", Type: TypeComplex, SubAttributes: []*Attribute{{Name: "id", CaseExact: true}, {Name: "issued", Type: TypeDateTime}}},
+		{Name: "codes", MultiValued: true, Type: TypeInteger},
+	}}
+	rt := newResourceType("User", []*Schema{ext})
+	const p = "urn:example:odd:2.0:User:"
+	for _, s := range []string{p + `empty eq "x"`, p + `empty[x eq "y"]`, p + `empty[urn:a:b eq "y"]`, p + `badge eq "x"`,
+		p + `badge gt "x"`, p + `codes co 1`} {
+		_, err := rt.parseFilter(s)
+		requireInvalidFilter(t, err, s)
+	}
+	_, err := rt.parseSortBy(p + "empty")
+	require.Error(t, err)
+
+	u := &User{Extensions: Extensions{ext.ID: {
+		"badge": map[string]any{"id": "B1", "issued": "2020-05-01T00:00:00Z"},
+		"codes": []any{json.Number("3"), json.Number("7")},
+	}}}
+	for s, want := range map[string]bool{
+		p + `badge pr`:         true,
+		p + `empty pr`:         false,
+		p + `badge.id eq "B1"`: true,
+		p + `badge.id eq "b1"`: false,
+		p + `badge[id eq "B1" and issued lt "2021-01-01T00:00:00Z"]`: true,
+		p + `badge[id eq "B1" and issued gt "2021-01-01T00:00:00Z"]`: false,
+		p + `codes eq 7`: true,
+		p + `codes gt 7`: false,
+		p + `codes ne 3`: false,
+		p + `codes pr`:   true,
+	} {
+		f, err := rt.parseFilter(s)
+		require.NoError(t, err, s)
+		assert.Equal(t, want, Match(f, u), s)
+	}
+	us := []*User{{ID: "2", Extensions: Extensions{ext.ID: {"codes": []any{json.Number("9")}}}}, {ID: "1"}, u}
+	SortResources(us, p+"codes", false)
+	assert.Equal(t, []string{"", "2", "1"}, userIDs(us), "unknown to the default schemas: sorted by first value (3 < 9), missing last")
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -250,10 +251,18 @@ func (h *handler) readObject(r *http.Request) (map[string]any, error) {
 	return decodeObject(body)
 }
 
-// queryParam returns a query parameter, matching its name
-// case-insensitively as some clients capitalise them.
-func queryParam(r *http.Request, name string) string {
-	q := r.URL.Query()
+// queryParams parses the query string, or returns nil when there is none
+// (the common case, which should not allocate).
+func queryParams(r *http.Request) url.Values {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	return r.URL.Query()
+}
+
+// param returns a query parameter, matching its name case-insensitively as
+// some clients capitalise them.
+func param(q url.Values, name string) string {
 	if v, ok := q[name]; ok && len(v) > 0 {
 		return v[0]
 	}
@@ -356,7 +365,11 @@ func serveResource[R Resource](h *handler, w http.ResponseWriter, r *http.Reques
 }
 
 func (h *handler) projection(r *http.Request, rt *resourceType) *projection {
-	return rt.newProjection(queryParam(r, "attributes"), queryParam(r, "excludedAttributes"))
+	q := queryParams(r)
+	if q == nil {
+		return nil
+	}
+	return rt.newProjection(param(q, "attributes"), param(q, "excludedAttributes"))
 }
 
 // writeResource writes one resource with its ETag and, for 201, Location.

@@ -16,14 +16,15 @@ type searchRequest struct {
 }
 
 func searchFromQuery(r *http.Request) *searchRequest {
+	q := queryParams(r)
 	s := &searchRequest{
-		filter:     queryParam(r, "filter"),
-		sortBy:     queryParam(r, "sortBy"),
-		sortOrder:  queryParam(r, "sortOrder"),
-		attributes: queryParam(r, "attributes"),
-		excluded:   queryParam(r, "excludedAttributes"),
-		startIndex: queryParam(r, "startIndex"),
-		count:      queryParam(r, "count"),
+		filter:     param(q, "filter"),
+		sortBy:     param(q, "sortBy"),
+		sortOrder:  param(q, "sortOrder"),
+		attributes: param(q, "attributes"),
+		excluded:   param(q, "excludedAttributes"),
+		startIndex: param(q, "startIndex"),
+		count:      param(q, "count"),
 	}
 	s.startIndexSet = s.startIndex != ""
 	s.countSet = s.count != ""

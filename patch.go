@@ -1,3 +1,522 @@
 package scim
 
-// TODO(patch helper): the PATCH engine.
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/scim2/filter-parser/v2"
+)
+
+// The PATCH engine (RFC 7644 §3.5.2) works on the document form of a
+// resource (see resource.go). It accepts the union of what the RFC allows
+// and what Entra ID and Okta send: op names in any case, path-less values
+// with dotted or URN-qualified keys, read-only attributes inside path-less
+// values (ignored), value-filter paths that create the item they name, and
+// member removal by a value list.
+
+// patchRequest is a parsed PatchOp request body.
+type patchRequest struct {
+	ops []patchOp
+}
+
+// patchOp is one operation of a PatchOp request.
+type patchOp struct {
+	n    int    // 1-based position in the request, for error details
+	op   string // "add", "replace" or "remove"
+	path string // trimmed path as sent; "" when absent
+	// parsed is the parsed path when it holds a value filter ("[");
+	// simpler paths are resolved by resourceType.resolvePath.
+	parsed  *filter.Path
+	pathErr bool // the path holds "[" but does not parse
+	value   any
+	// hasValue reports whether the operation had a "value" member (which
+	// may be null).
+	hasValue bool
+}
+
+const (
+	opAdd     = "add"
+	opReplace = "replace"
+	opRemove  = "remove"
+)
+
+// parsePatch decodes and checks a PatchOp request body. Member names of the
+// body and of operations are matched case-insensitively, and members other
+// than op, path and value (such as the "name" Okta and Microsoft's
+// reference code add) are ignored. Errors are *Error with scimType
+// invalidSyntax; paths are checked by applyPatch (invalidPath).
+func parsePatch(body []byte) (*patchRequest, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, errInvalidSyntax("the request body is not valid JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errInvalidSyntax("the request body has data after the JSON object")
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, errInvalidSyntax("the request body must be a JSON object")
+	}
+	if !hasPatchOpSchema(lookupFold(obj, "schemas")) {
+		return nil, errInvalidSyntax("\"schemas\" must name %s", PatchOpSchema)
+	}
+	list, ok := lookupFold(obj, "Operations").([]any)
+	if !ok || len(list) == 0 {
+		return nil, errInvalidSyntax("\"Operations\" must be a non-empty array of operations")
+	}
+	req := &patchRequest{ops: make([]patchOp, len(list))}
+	for i, x := range list {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return nil, errInvalidSyntax("operation %d must be a JSON object", i+1)
+		}
+		op := &req.ops[i]
+		op.n = i + 1
+		name, _ := lookupFold(m, "op").(string)
+		switch strings.ToLower(name) {
+		case opAdd:
+			op.op = opAdd
+		case opReplace:
+			op.op = opReplace
+		case opRemove:
+			op.op = opRemove
+		default:
+			return nil, errInvalidSyntax("operation %d: \"op\" must be \"add\", \"replace\" or \"remove\"", op.n)
+		}
+		switch p := lookupFold(m, "path").(type) {
+		case nil:
+		case string:
+			op.path = strings.TrimSpace(p)
+		default:
+			return nil, errInvalidSyntax("operation %d: \"path\" must be a string", op.n)
+		}
+		op.value, op.hasValue = lookupFoldOK(m, "value")
+		if op.op != opRemove && !op.hasValue {
+			return nil, errInvalidSyntax("operation %d: %s needs a \"value\"", op.n, op.op)
+		}
+		if strings.IndexByte(op.path, '[') >= 0 {
+			if p, ok := parsePatchPath(op.path); ok {
+				op.parsed = &p
+			} else {
+				// Kept for applyPatch, which reports it unless the path
+				// turns out to name an extension schema.
+				op.pathErr = true
+			}
+		}
+	}
+	return req, nil
+}
+
+func hasPatchOpSchema(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.EqualFold(x, PatchOpSchema)
+	case []any:
+		for _, s := range x {
+			if s, ok := s.(string); ok && strings.EqualFold(s, PatchOpSchema) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lookupFold returns the member of m called key, preferring an exact match
+// and otherwise matching case-insensitively.
+func lookupFold(m map[string]any, key string) any {
+	v, _ := lookupFoldOK(m, key)
+	return v
+}
+
+func lookupFoldOK(m map[string]any, key string) (any, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// applyPatch applies every operation of req to doc, a resource in document
+// form, in order. The request is atomic: on error doc is left as it was and
+// the error is a *Error (400 with invalidPath, noTarget, mutability or
+// invalidValue). changed reports whether doc differs from before, so that a
+// PATCH that changes nothing (adding a member already present) need not
+// write a new version. With strict, a replace through a value-filter path
+// that matches nothing fails with noTarget, as RFC 7644 §3.5.2.3 says,
+// instead of creating the item.
+func (rt *resourceType) applyPatch(doc map[string]any, req *patchRequest, strict bool) (changed bool, err error) {
+	// Copy-on-write: work starts as a shallow copy of doc, and every change
+	// below replaces (never mutates) the maps and slices it reaches, so doc
+	// stays untouched until the swap at the end, and untouched subtrees
+	// (such as a large member list) are never copied.
+	p := &patcher{rt: rt, doc: maps.Clone(doc), strict: strict}
+	if p.doc == nil {
+		p.doc = map[string]any{}
+	}
+	for i := range req.ops {
+		if err := p.apply(&req.ops[i]); err != nil {
+			return false, err
+		}
+	}
+	if err := rt.checkRequired(doc, p.doc); err != nil {
+		return false, err
+	}
+	if docEqual(doc, p.doc) {
+		return false, nil
+	}
+	clear(doc)
+	maps.Copy(doc, p.doc)
+	return true, nil
+}
+
+// checkRequired rejects a result that lost a required attribute. RFC 7644
+// §3.5.2.2 asks for "mutability" when a required attribute is removed or
+// becomes unassigned. An attribute that was already missing is left to the
+// caller's validation of the result.
+func (rt *resourceType) checkRequired(before, after map[string]any) error {
+	for _, a := range rt.schema.Attributes {
+		if a.Required && after[a.Name] == nil && before[a.Name] != nil {
+			return errMutability("attribute %q is required and cannot be removed", a.Name)
+		}
+	}
+	for _, e := range rt.extensions {
+		if e.required && after[e.schema.ID] == nil && before[e.schema.ID] != nil {
+			return errMutability("extension %q is required and cannot be removed", e.schema.ID)
+		}
+		ext, _ := after[e.schema.ID].(map[string]any)
+		old, _ := before[e.schema.ID].(map[string]any)
+		for _, a := range e.schema.Attributes {
+			if a.Required && ext[a.Name] == nil && old[a.Name] != nil {
+				return errMutability("attribute %q is required and cannot be removed", e.schema.ID+":"+a.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// patcher holds the state of one applyPatch call.
+type patcher struct {
+	rt     *resourceType
+	doc    map[string]any // the working copy
+	strict bool
+}
+
+// target is a resolved operation path.
+type target struct {
+	ref  attrRef
+	text string // the path, for error details
+	// match selects the items of a multi-valued attribute; nil without a
+	// value filter.
+	match func(map[string]any) bool
+	// expr is the value filter, used to create an item when none matches;
+	// nil when there is none, or when a sub-attribute path of a
+	// multi-valued attribute selects all items ("emails.type").
+	expr filter.Expression
+	// explicit is false for keys of a path-less value, whose read-only
+	// attributes are ignored instead of rejected.
+	explicit bool
+}
+
+func (p *patcher) apply(op *patchOp) error {
+	if op.path == "" {
+		if op.op == opRemove {
+			return errNoTarget("operation %d: remove needs a \"path\"", op.n)
+		}
+		obj, ok := op.value.(map[string]any)
+		if !ok {
+			if op.value == nil {
+				return nil
+			}
+			return errInvalidValue("operation %d: %s without a \"path\" needs a JSON object as \"value\"", op.n, op.op)
+		}
+		return p.applyObject(op, nil, obj)
+	}
+	if ext := p.rt.extension(op.path); ext != nil {
+		return p.applyExtension(op, ext, op.value)
+	}
+	if op.pathErr {
+		return errInvalidPath("operation %d: %q is not a valid attribute path", op.n, op.path)
+	}
+	t, err := p.resolveTarget(op, op.path, op.parsed, true)
+	if err != nil {
+		return err
+	}
+	return p.applyTarget(op, t, op.value)
+}
+
+// applyExtension applies op to a whole extension schema: its value is an
+// object of the extension's attributes.
+func (p *patcher) applyExtension(op *patchOp, ext *Schema, value any) error {
+	if op.op == opRemove {
+		m, _ := p.doc[ext.ID].(map[string]any)
+		for _, a := range ext.Attributes {
+			if a.mutability() == Immutable && m[a.Name] != nil {
+				return errMutability("operation %d: %q is immutable", op.n, ext.ID+":"+a.Name)
+			}
+		}
+		delete(p.doc, ext.ID)
+		return nil
+	}
+	obj, ok := value.(map[string]any)
+	if !ok {
+		if value == nil {
+			if op.op == opReplace {
+				delete(p.doc, ext.ID)
+			}
+			return nil
+		}
+		return errInvalidValue("operation %d: the value of %q must be a JSON object", op.n, ext.ID)
+	}
+	return p.applyObject(op, ext, obj)
+}
+
+// applyObject applies an add or replace whose value is an object of
+// attributes: a path-less operation (ext nil), or one whose path is an
+// extension URN. Keys are attribute names, dotted sub-attribute paths or
+// URN-qualified paths, and an extension URN may nest an object. Read-only
+// attributes (id, meta, groups) are ignored, as Okta sends them back, and
+// so are unknown attributes unless rt.strictAttributes.
+func (p *patcher) applyObject(op *patchOp, ext *Schema, obj map[string]any) error {
+	// Sorted, so that results and errors do not depend on map order.
+	keys := slices.Sorted(maps.Keys(obj))
+	for _, k := range keys {
+		v := obj[k]
+		if ext == nil {
+			if strings.EqualFold(k, "schemas") {
+				continue
+			}
+			if e := p.rt.extension(k); e != nil {
+				if err := p.applyExtension(op, e, v); err != nil {
+					return err
+				}
+				continue
+			}
+			if strings.EqualFold(k, p.rt.schema.ID) {
+				inner, ok := v.(map[string]any)
+				if !ok {
+					if v == nil {
+						continue
+					}
+					return errInvalidValue("operation %d: the value of %q must be a JSON object", op.n, p.rt.schema.ID)
+				}
+				if err := p.applyObject(op, nil, inner); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		path := k
+		if ext != nil {
+			path = ext.ID + ":" + k
+		}
+		var parsed *filter.Path
+		if strings.IndexByte(path, '[') >= 0 {
+			pp, ok := parsePatchPath(path)
+			if !ok {
+				if err := p.unknownKey(op, k); err != nil {
+					return err
+				}
+				continue
+			}
+			parsed = &pp
+		}
+		t, err := p.resolveTarget(op, path, parsed, false)
+		if err != nil {
+			var se *Error
+			if errors.As(err, &se) && se.ScimType == ScimTypeInvalidPath && !p.rt.strictAttributes {
+				continue
+			}
+			if se != nil && se.ScimType == ScimTypeInvalidPath {
+				return errInvalidValue("operation %d: unknown attribute %q", op.n, k)
+			}
+			return err
+		}
+		if err := p.applyTarget(op, t, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *patcher) unknownKey(op *patchOp, key string) error {
+	if p.rt.strictAttributes {
+		return errInvalidValue("operation %d: unknown attribute %q", op.n, key)
+	}
+	return nil
+}
+
+// resolveTarget resolves a path against the resource type. parsed is the
+// parsed path when it holds a value filter, else nil.
+func (p *patcher) resolveTarget(op *patchOp, path string, parsed *filter.Path, explicit bool) (target, error) {
+	t := target{text: path, explicit: explicit}
+	var ok bool
+	if parsed == nil {
+		t.ref, ok = p.rt.resolvePath(path)
+		if !ok {
+			return t, errInvalidPath("operation %d: %q is not a known attribute", op.n, path)
+		}
+	} else {
+		ap := parsed.AttributePath
+		sub := ap.SubAttributeName()
+		if parsed.ValueExpression != nil && parsed.SubAttribute != nil {
+			if sub != "" {
+				return t, errInvalidPath("operation %d: %q is not a valid attribute path", op.n, path)
+			}
+			sub = *parsed.SubAttribute
+		}
+		t.ref, ok = p.rt.resolve(ap.URI(), ap.AttributeName, sub)
+		if !ok {
+			return t, errInvalidPath("operation %d: %q is not a known attribute", op.n, path)
+		}
+		if parsed.ValueExpression != nil {
+			if !t.ref.attr.MultiValued || t.ref.attr.typ() != TypeComplex {
+				return t, errInvalidPath("operation %d: %q: a value filter needs a multi-valued complex attribute", op.n, path)
+			}
+			m, err := patchItemFilter(parsed.ValueExpression, t.ref.attr)
+			if err != nil {
+				detail := "invalid value filter"
+				var se *Error
+				if errors.As(err, &se) && se.Detail != "" {
+					detail = se.Detail
+				}
+				return t, errInvalidPath("operation %d: %q: %s", op.n, path, detail)
+			}
+			t.match, t.expr = m, parsed.ValueExpression
+		}
+	}
+	if t.match == nil && t.ref.sub != nil && t.ref.attr.MultiValued {
+		// "emails.type" addresses the sub-attribute of every item.
+		t.match = matchAll
+	}
+	return t, nil
+}
+
+func matchAll(map[string]any) bool { return true }
+
+// applyTarget applies op with the given value to a resolved target.
+func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
+	a := t.ref.attr
+	if a.mutability() == ReadOnly || (t.ref.sub != nil && t.ref.sub.mutability() == ReadOnly) {
+		if !t.explicit {
+			return nil
+		}
+		return errMutability("operation %d: %q is read-only", op.n, t.text)
+	}
+	if t.match != nil {
+		return p.applyItems(op, t, value)
+	}
+	if t.ref.sub != nil {
+		return p.applySub(op, t, value)
+	}
+	if a.MultiValued {
+		return p.applyMulti(op, t, value)
+	}
+	old := p.get(t.ref)
+	if op.op == opRemove {
+		if old == nil {
+			return nil
+		}
+		if a.mutability() == Immutable {
+			return errMutability("operation %d: %q is immutable", op.n, t.text)
+		}
+		p.set(t.ref, nil)
+		return nil
+	}
+	nv, err := p.normalize(op, a, value, t.text)
+	if err != nil {
+		return err
+	}
+	if a.typ() == TypeComplex {
+		if nv == nil {
+			if op.op == opReplace {
+				if old != nil && a.mutability() == Immutable {
+					return errMutability("operation %d: %q is immutable", op.n, t.text)
+				}
+				p.set(t.ref, nil)
+			}
+			return nil
+		}
+		// RFC 7644 §3.5.2.1 and §3.5.2.3: sub-attributes not in the value
+		// are left unchanged, for add and replace alike.
+		oldObj, _ := old.(map[string]any)
+		merged, err := mergeObject(op, a, oldObj, nv.(map[string]any), t.text)
+		if err != nil {
+			return err
+		}
+		p.set(t.ref, merged)
+		return nil
+	}
+	if a.mutability() == Immutable && old != nil && !valuesEqual(a, old, nv) {
+		return errMutability("operation %d: %q is immutable", op.n, t.text)
+	}
+	p.set(t.ref, nv)
+	return nil
+}
+
+// normalize validates value for attribute a, prefixing error details with
+// the operation.
+func (p *patcher) normalize(op *patchOp, a *Attribute, value any, path string) (any, error) {
+	var nv any
+	var err error
+	if a.MultiValued || a.typ() == TypeComplex {
+		nv, err = p.rt.normalizeValue(a, value)
+	} else {
+		nv, err = p.rt.normalizeSimple(a, value, path)
+	}
+	if err != nil {
+		var se *Error
+		if errors.As(err, &se) {
+			return nil, &Error{Status: se.Status, ScimType: se.ScimType, Detail: fmt.Sprintf("operation %d: %s", op.n, se.Detail)}
+		}
+		return nil, errInvalidValue("operation %d: invalid value for %q", op.n, path)
+	}
+	return nv, nil
+}
+
+// get returns the current value of the attribute ref names (ignoring its
+// sub-attribute), or nil.
+func (p *patcher) get(ref attrRef) any {
+	if ref.ext() {
+		m, _ := p.doc[ref.schema.ID].(map[string]any)
+		return m[ref.attr.Name]
+	}
+	return p.doc[ref.attr.Name]
+}
+
+// set sets (or with nil, unassigns) the attribute ref names, copying the
+// extension object it lives in rather than changing it.
+func (p *patcher) set(ref attrRef, v any) {
+	if !ref.ext() {
+		if v == nil {
+			delete(p.doc, ref.attr.Name)
+		} else {
+			p.doc[ref.attr.Name] = v
+		}
+		return
+	}
+	old, _ := p.doc[ref.schema.ID].(map[string]any)
+	m := make(map[string]any, len(old)+1)
+	maps.Copy(m, old)
+	if v == nil {
+		delete(m, ref.attr.Name)
+	} else {
+		m[ref.attr.Name] = v
+	}
+	if len(m) == 0 {
+		delete(p.doc, ref.schema.ID)
+	} else {
+		p.doc[ref.schema.ID] = m
+	}
+}

@@ -28,7 +28,7 @@ func (rt *resourceType) parseSortBy(s string) (string, error) {
 		v := ref.attr.Sub("value")
 		if v == nil {
 			return "", errInvalidValue("cannot sort by %q: it is a complex attribute; sort by one of its sub-attributes, such as %s.%s",
-				ref.path(), ref.path(), ref.attr.SubAttributes[0].Name)
+				ref.path(), ref.path(), exampleSub(ref.attr))
 		}
 		ref.sub = v
 	}
@@ -85,29 +85,37 @@ func sortWith[T any](rt *resourceType, v *view[T], rs []*T, path string, desc bo
 	if key == nil || len(rs) < 2 {
 		return
 	}
-	type entry struct {
-		k sortKey
-		r *T
-	}
-	es := make([]entry, len(rs))
+	keys := make([]sortKey, len(rs))
+	order := make([]int32, len(rs))
 	for i, r := range rs {
-		es[i].r = r
+		order[i] = int32(i)
 		if r != nil {
-			es[i].k = key(r)
+			keys[i] = key(r)
 		}
 	}
-	slices.SortStableFunc(es, func(a, b entry) int {
+	// An unstable sort on indices, with the input position breaking ties,
+	// is stable and moves 4 bytes per swap.
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &keys[i], &keys[j]
+		c := 0
 		switch {
-		case !a.k.ok || !b.k.ok:
-			return boolOrder(!a.k.ok, !b.k.ok)
+		case !a.ok || !b.ok:
+			c = boolOrder(!a.ok, !b.ok)
 		case desc:
-			return compareKeys(b.k, a.k, fold)
+			c = compareKeys(b, a, fold)
+		default:
+			c = compareKeys(a, b, fold)
 		}
-		return compareKeys(a.k, b.k, fold)
+		if c == 0 {
+			c = int(i - j)
+		}
+		return c
 	})
-	for i := range es {
-		rs[i] = es[i].r
+	sorted := make([]*T, len(rs))
+	for i, j := range order {
+		sorted[i] = rs[j]
 	}
+	copy(rs, sorted)
 }
 
 // boolOrder orders false before true.
@@ -121,7 +129,7 @@ func boolOrder(a, b bool) int {
 	return -1
 }
 
-func compareKeys(a, b sortKey, fold bool) int {
+func compareKeys(a, b *sortKey, fold bool) int {
 	if a.kind != b.kind {
 		if isNumber(a.kind) && isNumber(b.kind) {
 			return compareFloat(a.number(), b.number())

@@ -1,0 +1,115 @@
+package scim
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// FuzzPatch applies arbitrary request bodies to a fixed User and a fixed
+// Group. A request must either fail with a 400 SCIM error and leave the
+// document as it was, or succeed with a document that is still
+// schema-valid and canonical. For Groups, a request that membershipOnly
+// accepts must have the effect the engine gives it. The seed corpus in
+// testdata/fuzz/FuzzPatch holds the requests Entra ID and Okta send.
+func FuzzPatch(f *testing.F) {
+	f.Add([]byte(patchBody(`{"op":"add","path":"emails[type eq \"work\"].value","value":"w@example.com"}`)))
+	f.Add([]byte(patchBody(`{"op":"remove","path":"members[value eq \"u1\"]"}`, `{"op":"add","path":"members","value":[{"value":"u1"}]}`)))
+	f.Add([]byte(patchBody(`{"op":"replace","value":{"name.givenName":"x","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"m"}}`)))
+	users := newResourceType("User", nil)
+	groups := newResourceType("Group", nil)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := parsePatch(body)
+		if err != nil {
+			var se *Error
+			if !errors.As(err, &se) || se.Status != 400 || se.Detail == "" {
+				t.Fatalf("parsePatch: want a 400 *Error, got %v", err)
+			}
+			return
+		}
+		fuzzApply(t, users, testUser(), req)
+		after := fuzzApply(t, groups, testGroup(), req)
+		if add, del, ok := req.membershipOnly(groups); ok {
+			want := memberPatch(testGroup()["members"].([]any), add, del)
+			if after == nil {
+				t.Fatalf("membershipOnly accepted a request the engine rejects")
+			}
+			got := memberValues(after["members"])
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("membershipOnly: engine gives members %v, member sets give %v", got, want)
+			}
+		}
+	})
+}
+
+// fuzzApply applies req to doc and checks the outcome; it returns the
+// result, or nil when the request failed.
+func fuzzApply(t *testing.T, rt *resourceType, doc map[string]any, req *patchRequest) map[string]any {
+	before := deepCopyValue(doc)
+	var result map[string]any
+	for _, strict := range []bool{false, true} {
+		work := deepCopyValue(before).(map[string]any)
+		changed, err := rt.applyPatch(work, req, strict)
+		if err != nil {
+			var se *Error
+			if !errors.As(err, &se) || se.Status != 400 || se.ScimType == "" || se.Detail == "" {
+				t.Fatalf("applyPatch: want a 400 *Error with a scimType, got %v", err)
+			}
+			if !deepEqual(work, before) {
+				t.Fatalf("applyPatch failed (%v) but changed the document", err)
+			}
+			if !strict {
+				return nil
+			}
+			continue
+		}
+		if !changed && !deepEqual(work, before) {
+			t.Fatalf("applyPatch reported no change but changed the document")
+		}
+		if changed && deepEqual(work, before) {
+			t.Fatalf("applyPatch reported a change but the document is the same")
+		}
+		norm, err := rt.normalizeDoc(deepCopyValue(work).(map[string]any))
+		if err != nil {
+			t.Fatalf("result is not schema-valid: %v\n%v", err, work)
+		}
+		want := deepCopyValue(work).(map[string]any)
+		delete(want, "id")
+		if !deepEqual(norm, want) {
+			t.Fatalf("result is not canonical:\n got %v\nwant %v", work, norm)
+		}
+		if !strict {
+			result = work
+		}
+	}
+	return result
+}
+
+// memberPatch applies member sets as a MemberPatcher would, and returns
+// the member values, lower-cased (members.value is not caseExact).
+func memberPatch(members []any, add []MultiValue, remove []string) []string {
+	vals := memberValues(members)
+	for _, r := range remove {
+		vals = slices.DeleteFunc(vals, func(v string) bool { return v == strings.ToLower(r) })
+	}
+	for _, a := range add {
+		if v := strings.ToLower(a.Value); !slices.Contains(vals, v) {
+			vals = append(vals, v)
+		}
+	}
+	return vals
+}
+
+func memberValues(v any) []string {
+	list, _ := v.([]any)
+	out := []string{}
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		s, _ := m["value"].(string)
+		out = append(out, strings.ToLower(s))
+	}
+	return out
+}

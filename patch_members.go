@@ -1,0 +1,186 @@
+package scim
+
+import (
+	"strings"
+
+	"github.com/scim2/filter-parser/v2"
+)
+
+// membershipOnly reports whether req only adds and removes members of a
+// Group, which is how identity providers maintain large groups, so that the
+// handler can hand the change to a store's [MemberPatcher] without loading
+// the group. The forms recognised are:
+//
+//   - add with path "members" and a member or an array of members;
+//   - add without path whose value is exactly {"members": [...]};
+//   - remove with path members[value eq "id"];
+//   - remove with path "members" and a value listing the members to remove
+//     (Entra ID).
+//
+// Replacing members, and removing them all (remove "members" without a
+// value), are not membership-only. Every member must have a non-empty
+// string "value"; a request with anything else reports false, so that the
+// full engine reports the error.
+//
+// The operations apply in order, so when a member is both added and
+// removed, the last operation on it wins: add holds the members whose last
+// operation is an add, remove the ids whose last operation is a remove, and
+// the two never overlap, so a store may apply them in any order.
+func (req *patchRequest) membershipOnly(rt *resourceType) (add []MultiValue, remove []string, ok bool) {
+	members := rt.schema.Attr("members")
+	if members == nil || !members.MultiValued {
+		return nil, nil, false
+	}
+	// last maps a member id to true when its last operation is an add.
+	last := map[string]bool{}
+	byID := map[string]MultiValue{}
+	var order []string
+	note := func(id string, isAdd bool, mv MultiValue) {
+		if _, seen := last[id]; !seen {
+			order = append(order, id)
+		}
+		if isAdd {
+			if prev, seen := last[id]; !seen || !prev {
+				byID[id] = mv
+			}
+		}
+		last[id] = isAdd
+	}
+	for i := range req.ops {
+		op := &req.ops[i]
+		switch op.op {
+		case opAdd:
+			v := op.value
+			if op.path == "" {
+				obj, isObj := v.(map[string]any)
+				if !isObj || len(obj) != 1 {
+					return nil, nil, false
+				}
+				for k, x := range obj {
+					if !isMembersPath(rt, k) {
+						return nil, nil, false
+					}
+					v = x
+				}
+			} else if !isMembersPath(rt, op.path) {
+				return nil, nil, false
+			}
+			list, ok := memberList(rt, v)
+			if !ok {
+				return nil, nil, false
+			}
+			for _, mv := range list {
+				note(mv.Value, true, mv)
+			}
+		case opRemove:
+			if op.parsed != nil {
+				id, ok := memberFilterID(rt, op.parsed)
+				if !ok {
+					return nil, nil, false
+				}
+				note(id, false, MultiValue{})
+				continue
+			}
+			if op.pathErr || !isMembersPath(rt, op.path) || op.value == nil {
+				return nil, nil, false
+			}
+			list, ok := memberList(rt, op.value)
+			if !ok {
+				return nil, nil, false
+			}
+			for _, mv := range list {
+				note(mv.Value, false, MultiValue{})
+			}
+		default:
+			return nil, nil, false
+		}
+	}
+	for _, id := range order {
+		if last[id] {
+			add = append(add, byID[id])
+		} else {
+			remove = append(remove, id)
+		}
+	}
+	return add, remove, true
+}
+
+// isMembersPath reports whether p names the whole members attribute
+// ("members", "Members", "urn:ietf:params:scim:schemas:core:2.0:Group:members").
+func isMembersPath(rt *resourceType, p string) bool {
+	ref, ok := rt.resolvePath(p)
+	return ok && ref.sub == nil && ref.schema == rt.schema && ref.attr.Name == "members"
+}
+
+// memberFilterID returns x for the path members[value eq "x"].
+func memberFilterID(rt *resourceType, p *filter.Path) (string, bool) {
+	ap := p.AttributePath
+	if p.SubAttribute != nil || ap.SubAttribute != nil {
+		return "", false
+	}
+	ref, ok := rt.resolve(ap.URI(), ap.AttributeName, "")
+	if !ok || ref.schema != rt.schema || ref.attr.Name != "members" {
+		return "", false
+	}
+	e, ok := p.ValueExpression.(*filter.AttributeExpression)
+	if !ok || e.Operator != filter.EQ || e.AttributePath.URIPrefix != nil || e.AttributePath.SubAttribute != nil ||
+		!strings.EqualFold(e.AttributePath.AttributeName, "value") {
+		return "", false
+	}
+	id, ok := filterValue(e.CompareValue).(string)
+	return id, ok && id != ""
+}
+
+// memberList validates a member or an array of members, each an object
+// whose "value" is a non-empty string; "display", "type" and "$ref" must be
+// strings or null. Unknown keys are ignored unless rt.strictAttributes.
+func memberList(rt *resourceType, v any) ([]MultiValue, bool) {
+	var list []any
+	switch x := v.(type) {
+	case []any:
+		list = x
+	case map[string]any:
+		list = []any{x}
+	default:
+		return nil, false
+	}
+	out := make([]MultiValue, 0, len(list))
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		var mv MultiValue
+		for k, x := range m {
+			if x == nil {
+				continue
+			}
+			s, isStr := x.(string)
+			var dst *string
+			switch strings.ToLower(k) {
+			case "value":
+				dst = &mv.Value
+			case "display":
+				dst = &mv.Display
+			case "type":
+				dst = &mv.Type
+			case "$ref":
+				dst = &mv.Ref
+			default:
+				if rt.strictAttributes {
+					return nil, false
+				}
+				continue
+			}
+			if !isStr {
+				return nil, false
+			}
+			*dst = s
+		}
+		if mv.Value == "" {
+			return nil, false
+		}
+		out = append(out, mv)
+	}
+	return out, true
+}

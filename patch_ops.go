@@ -1,0 +1,487 @@
+package scim
+
+import (
+	"encoding/json"
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The operations below never change a map or slice they read from the
+// working document: they build new ones, so that the caller's document
+// stays intact until applyPatch swaps in the result.
+
+// applyMulti applies op to a whole multi-valued attribute ("emails",
+// "members").
+func (p *patcher) applyMulti(op *patchOp, t target, value any) error {
+	a := t.ref.attr
+	old, _ := p.get(t.ref).([]any)
+	switch op.op {
+	case opRemove:
+		if len(old) == 0 {
+			return nil
+		}
+		if value == nil {
+			if a.mutability() == Immutable {
+				return errMutability("operation %d: %q is immutable", op.n, t.text)
+			}
+			p.set(t.ref, nil)
+			return nil
+		}
+		// Entra ID removes members with path "members" and the members to
+		// remove as value: remove those only, not the whole attribute.
+		nv, err := p.normalize(op, a, value, t.text)
+		if err != nil {
+			return err
+		}
+		items, _ := nv.([]any)
+		if len(items) == 0 {
+			return nil
+		}
+		kept := make([]any, 0, len(old))
+		for _, e := range old {
+			if !identifiedByAny(a, items, e) {
+				kept = append(kept, e)
+			}
+		}
+		if len(kept) == len(old) {
+			return nil
+		}
+		if a.mutability() == Immutable {
+			return errMutability("operation %d: %q is immutable", op.n, t.text)
+		}
+		p.setList(t.ref, kept)
+		return nil
+	case opAdd:
+		nv, err := p.normalize(op, a, value, t.text)
+		if err != nil {
+			return err
+		}
+		items, _ := nv.([]any)
+		if len(items) == 0 {
+			return nil
+		}
+		merged := mergeItems(a, old, items)
+		p.setList(t.ref, fixPrimary(a, old, merged))
+		return nil
+	default: // replace
+		nv, err := p.normalize(op, a, value, t.text)
+		if err != nil {
+			return err
+		}
+		items, _ := nv.([]any)
+		if a.mutability() == Immutable && len(old) > 0 && !deepEqual(old, nv) {
+			return errMutability("operation %d: %q is immutable", op.n, t.text)
+		}
+		p.setList(t.ref, fixPrimary(a, old, dedupItems(a, items)))
+		return nil
+	}
+}
+
+// applySub applies op to a sub-attribute of a singular complex attribute
+// ("name.givenName", "urn:…:enterprise:2.0:User:manager.value").
+func (p *patcher) applySub(op *patchOp, t target, value any) error {
+	a, sa := t.ref.attr, t.ref.sub
+	oldObj, _ := p.get(t.ref).(map[string]any)
+	var nv any
+	if op.op != opRemove {
+		var err error
+		if nv, err = p.normalize(op, sa, value, t.text); err != nil {
+			return err
+		}
+	}
+	oldv := oldObj[sa.Name]
+	if oldv == nil && nv == nil {
+		return nil
+	}
+	if oldv != nil && !valuesEqual(sa, oldv, nv) &&
+		(sa.mutability() == Immutable || a.mutability() == Immutable) {
+		return errMutability("operation %d: %q is immutable", op.n, t.text)
+	}
+	obj := make(map[string]any, len(oldObj)+1)
+	maps.Copy(obj, oldObj)
+	if nv == nil {
+		delete(obj, sa.Name)
+	} else {
+		obj[sa.Name] = nv
+	}
+	if len(obj) == 0 {
+		p.set(t.ref, nil)
+	} else {
+		p.set(t.ref, obj)
+	}
+	return nil
+}
+
+// applyItems applies op to the items of a multi-valued complex attribute
+// that t.match selects ("emails[type eq \"work\"].value",
+// "members[value eq \"x\"]", "emails.display").
+func (p *patcher) applyItems(op *patchOp, t target, value any) error {
+	a, sa := t.ref.attr, t.ref.sub
+	old, _ := p.get(t.ref).([]any)
+	var idx []int
+	for i, e := range old {
+		if m, ok := e.(map[string]any); ok && t.match(m) {
+			idx = append(idx, i)
+		}
+	}
+	if op.op == opRemove {
+		// Removing what is not there is a no-op: IdPs remove members that
+		// another request already removed.
+		if len(idx) == 0 {
+			return nil
+		}
+		if sa == nil && a.mutability() == Immutable {
+			return errMutability("operation %d: %q is immutable", op.n, t.text)
+		}
+		out := slices.Clone(old)
+		for _, i := range idx {
+			if sa == nil {
+				out[i] = nil
+				continue
+			}
+			e := old[i].(map[string]any)
+			if e[sa.Name] == nil {
+				continue
+			}
+			if sa.mutability() == Immutable {
+				return errMutability("operation %d: %q is immutable", op.n, t.text)
+			}
+			ne := maps.Clone(e)
+			delete(ne, sa.Name)
+			if len(ne) == 0 {
+				out[i] = nil
+			} else {
+				out[i] = ne
+			}
+		}
+		p.setList(t.ref, compact(out))
+		return nil
+	}
+
+	// The new sub-attribute value, or the new item without a sub-attribute.
+	var nv any
+	var item map[string]any
+	if sa != nil {
+		var err error
+		if nv, err = p.normalize(op, sa, value, t.text); err != nil {
+			return err
+		}
+	} else {
+		norm, err := p.normalize(op, a, value, t.text)
+		if err != nil {
+			return err
+		}
+		list, _ := norm.([]any)
+		if len(list) > 1 {
+			return errInvalidValue("operation %d: %q selects items, so its value must be one object", op.n, t.text)
+		}
+		if len(list) == 1 {
+			item = list[0].(map[string]any)
+		}
+	}
+
+	if len(idx) == 0 {
+		if (sa != nil && nv == nil) || (sa == nil && item == nil) {
+			return nil
+		}
+		if t.expr == nil || (op.op == opReplace && p.strict) {
+			return errNoTarget("operation %d: no value of %q matches %q", op.n, a.Name, t.text)
+		}
+		// Entra ID and Microsoft's SCIM Validator add (and replace)
+		// through a filter that names the item to create:
+		// emails[type eq "work"].value on a user without a work email.
+		base, ok := equalityItem(t.expr, a)
+		if !ok {
+			return errNoTarget("operation %d: no value of %q matches %q", op.n, a.Name, t.text)
+		}
+		if sa != nil {
+			base[sa.Name] = nv
+		} else {
+			maps.Copy(base, item)
+		}
+		norm, err := p.normalize(op, a, []any{base}, t.text)
+		if err != nil {
+			return err
+		}
+		list, _ := norm.([]any)
+		if len(list) == 0 {
+			return nil
+		}
+		out := append(slices.Clip(old), list[0])
+		p.setList(t.ref, fixPrimary(a, old, out))
+		return nil
+	}
+
+	out := slices.Clone(old)
+	for _, i := range idx {
+		e := old[i].(map[string]any)
+		switch {
+		case sa != nil:
+			oldv := e[sa.Name]
+			if oldv == nil && nv == nil {
+				continue
+			}
+			if sa.mutability() == Immutable && oldv != nil && !valuesEqual(sa, oldv, nv) {
+				return errMutability("operation %d: %q is immutable", op.n, t.text)
+			}
+			ne := maps.Clone(e)
+			if nv == nil {
+				delete(ne, sa.Name)
+			} else {
+				ne[sa.Name] = nv
+			}
+			if len(ne) == 0 {
+				out[i] = nil
+			} else {
+				out[i] = ne
+			}
+		case item == nil:
+			// Replacing items with null removes them; adding null adds
+			// nothing.
+			if op.op == opReplace {
+				out[i] = nil
+			}
+		case op.op == opAdd:
+			ne, err := mergeObject(op, a, e, item, t.text)
+			if err != nil {
+				return err
+			}
+			out[i] = ne
+		default:
+			for _, s := range a.SubAttributes {
+				if s.mutability() == Immutable && e[s.Name] != nil && !valuesEqual(s, e[s.Name], item[s.Name]) {
+					return errMutability("operation %d: %q is immutable", op.n, a.Name+"."+s.Name)
+				}
+			}
+			out[i] = maps.Clone(item)
+		}
+	}
+	p.setList(t.ref, fixPrimary(a, old, compact(out)))
+	return nil
+}
+
+// setList sets a multi-valued attribute; an empty list unassigns it.
+func (p *patcher) setList(ref attrRef, l []any) {
+	if len(l) == 0 {
+		p.set(ref, nil)
+	} else {
+		p.set(ref, l)
+	}
+}
+
+// compact returns l without its nil entries.
+func compact(l []any) []any {
+	return slices.DeleteFunc(l, func(e any) bool { return e == nil })
+}
+
+// mergeObject returns old with the sub-attributes of nv set, checking that
+// no immutable sub-attribute changes.
+func mergeObject(op *patchOp, a *Attribute, old, nv map[string]any, path string) (map[string]any, error) {
+	if old == nil {
+		return nv, nil
+	}
+	for k, v := range nv {
+		s := a.Sub(k)
+		if old[k] != nil && !valuesEqual(s, old[k], v) &&
+			(a.mutability() == Immutable || (s != nil && s.mutability() == Immutable)) {
+			return nil, errMutability("operation %d: %q is immutable", op.n, path+"."+k)
+		}
+	}
+	m := make(map[string]any, len(old)+len(nv))
+	maps.Copy(m, old)
+	maps.Copy(m, nv)
+	return m, nil
+}
+
+// mergeItems appends to old the items not already in it (RFC 7644
+// §3.5.2.1: adding a value that is present changes nothing). It returns old
+// itself when nothing is new.
+func mergeItems(a *Attribute, old, items []any) []any {
+	out := slices.Clip(old)
+	for _, it := range items {
+		if !slices.ContainsFunc(out, func(e any) bool { return sameItem(a, e, it) }) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// dedupItems drops items that repeat an earlier one.
+func dedupItems(a *Attribute, items []any) []any {
+	if len(items) < 2 {
+		return items
+	}
+	return mergeItems(a, nil, items)
+}
+
+// sameItem reports whether two values of a multi-valued attribute are the
+// same value: items with a "value" sub-attribute are compared by it (a
+// member is its id), others as a whole.
+func sameItem(a *Attribute, x, y any) bool {
+	xm, ok1 := x.(map[string]any)
+	ym, ok2 := y.(map[string]any)
+	if ok1 && ok2 {
+		if vs := a.Sub("value"); vs != nil && xm["value"] != nil && ym["value"] != nil {
+			return valuesEqual(vs, xm["value"], ym["value"])
+		}
+		return deepEqual(xm, ym)
+	}
+	return valuesEqual(a, x, y)
+}
+
+// identifiedByAny reports whether item e is one that a remove operation's
+// value list names: by its "value" when the listed item has one, else by
+// every sub-attribute the listed item gives.
+func identifiedByAny(a *Attribute, given []any, e any) bool {
+	for _, g := range given {
+		gm, ok1 := g.(map[string]any)
+		em, ok2 := e.(map[string]any)
+		if !ok1 || !ok2 {
+			if valuesEqual(a, g, e) {
+				return true
+			}
+			continue
+		}
+		if gv := gm["value"]; gv != nil {
+			if valuesEqual(a.Sub("value"), gv, em["value"]) {
+				return true
+			}
+			continue
+		}
+		all := true
+		for k, v := range gm {
+			if !valuesEqual(a.Sub(k), v, em[k]) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// fixPrimary enforces RFC 7643 §2.4 ("primary" true at most once): when an
+// operation made an item primary, the others stop being primary. cur is the
+// new list, old the list before the operation; items the operation did not
+// touch are the same maps in both.
+func fixPrimary(a *Attribute, old, cur []any) []any {
+	if a.typ() != TypeComplex || a.Sub("primary") == nil {
+		return cur
+	}
+	var primaries []int
+	for i, e := range cur {
+		if m, ok := e.(map[string]any); ok && m["primary"] == true {
+			primaries = append(primaries, i)
+		}
+	}
+	if len(primaries) < 2 {
+		return cur
+	}
+	keep := -1
+	for j := len(primaries) - 1; j >= 0 && keep < 0; j-- {
+		m := cur[primaries[j]].(map[string]any)
+		if !slices.ContainsFunc(old, func(e any) bool { o, ok := e.(map[string]any); return ok && sameMap(o, m) }) {
+			keep = primaries[j]
+		}
+	}
+	if keep < 0 {
+		return cur
+	}
+	out := slices.Clone(cur)
+	for _, i := range primaries {
+		if i != keep {
+			m := maps.Clone(out[i].(map[string]any))
+			delete(m, "primary")
+			out[i] = m
+		}
+	}
+	return out
+}
+
+// valuesEqual compares two values of attribute a (which may be nil),
+// honouring a.CaseExact for strings.
+func valuesEqual(a *Attribute, x, y any) bool {
+	if xs, ok := x.(string); ok {
+		ys, ok := y.(string)
+		if !ok {
+			return false
+		}
+		if a != nil && !a.CaseExact {
+			return strings.EqualFold(xs, ys)
+		}
+		return xs == ys
+	}
+	return deepEqual(x, y)
+}
+
+// deepEqual compares document values exactly. Maps and slices that are
+// the same object compare equal without a walk, which keeps the no-op check
+// of applyPatch cheap on large untouched lists.
+func deepEqual(x, y any) bool {
+	switch xv := x.(type) {
+	case nil:
+		return y == nil
+	case string:
+		yv, ok := y.(string)
+		return ok && xv == yv
+	case bool:
+		yv, ok := y.(bool)
+		return ok && xv == yv
+	case json.Number:
+		yv, ok := y.(json.Number)
+		if !ok {
+			return false
+		}
+		if xv == yv {
+			return true
+		}
+		xf, err1 := strconv.ParseFloat(string(xv), 64)
+		yf, err2 := strconv.ParseFloat(string(yv), 64)
+		return err1 == nil && err2 == nil && xf == yf
+	case map[string]any:
+		yv, ok := y.(map[string]any)
+		if !ok || len(xv) != len(yv) {
+			return false
+		}
+		if sameMap(xv, yv) {
+			return true
+		}
+		for k, e := range xv {
+			f, ok := yv[k]
+			if !ok || !deepEqual(e, f) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		yv, ok := y.([]any)
+		if !ok || len(xv) != len(yv) {
+			return false
+		}
+		if len(xv) == 0 || &xv[0] == &yv[0] {
+			return true
+		}
+		for i := range xv {
+			if !deepEqual(xv[i], yv[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(x, y)
+	}
+}
+
+func sameMap(x, y map[string]any) bool {
+	return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+}
+
+// docEqual reports whether two documents are equal.
+func docEqual(x, y map[string]any) bool {
+	return deepEqual(x, y)
+}
