@@ -30,6 +30,7 @@ const postgresEnv = "SCIMKIT_POSTGRES_DSN"
 var pg struct {
 	once    sync.Once
 	db      *sql.DB
+	cfg     *pgx.ConnConfig // of the test database
 	err     error
 	cleanup func()
 }
@@ -51,19 +52,29 @@ func postgresDB(tb testing.TB) *sql.DB {
 		tb.Skipf("PostgreSQL tests skipped: set %s to a server's DSN, e.g. "+
 			"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", postgresEnv)
 	}
-	pg.once.Do(func() { pg.db, pg.cleanup, pg.err = createPostgresDB(dsn) })
+	pg.once.Do(func() { pg.db, pg.cfg, pg.cleanup, pg.err = createPostgresDB(dsn) })
 	require.NoError(tb, pg.err, "creating the test database from %s", postgresEnv)
 	return pg.db
+}
+
+// postgresPool returns a new pool on the test database, as another
+// replica of an application would have.
+func postgresPool(tb testing.TB) *sql.DB {
+	postgresDB(tb)
+	db := stdlib.OpenDB(*pg.cfg.Copy())
+	db.SetMaxOpenConns(8)
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 // createPostgresDB creates a database named scimkit_test_<random> on the
 // server of dsn, migrates it, and returns a pool on it and a function that
 // closes the pool and drops the database.
-func createPostgresDB(dsn string) (*sql.DB, func(), error) {
+func createPostgresDB(dsn string) (*sql.DB, *pgx.ConnConfig, func(), error) {
 	ctx := context.Background()
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	admin := stdlib.OpenDB(*cfg)
 	defer admin.Close()
@@ -71,7 +82,7 @@ func createPostgresDB(dsn string) (*sql.DB, func(), error) {
 	_, _ = rand.Read(b[:])
 	name := "scimkit_test_" + hex.EncodeToString(b[:])
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	drop := func() {
 		a := stdlib.OpenDB(*cfg)
@@ -87,15 +98,21 @@ func createPostgresDB(dsn string) (*sql.DB, func(), error) {
 	if err := sqlstore.Migrate(ctx, db, sqlstore.Postgres); err != nil {
 		db.Close()
 		drop()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return db, func() { db.Close(); drop() }, nil
+	return db, dbCfg, func() { db.Close(); drop() }, nil
 }
 
 // sqliteDB returns a migrated SQLite database in a new file.
 func sqliteDB(tb testing.TB) *sql.DB {
 	tb.Helper()
-	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(tb.TempDir(), "scim.db")))
+	return sqliteFile(tb, filepath.Join(tb.TempDir(), "scim.db"))
+}
+
+// sqliteFile opens and migrates the SQLite database at path.
+func sqliteFile(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
 	require.NoError(tb, err)
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)

@@ -35,6 +35,9 @@ type Dialect interface {
 	// forUpdate is the suffix of a SELECT that locks the rows it reads
 	// until the transaction ends.
 	forUpdate() string
+	// snapshotReads reports whether reads of several statements should
+	// share a read-only snapshot transaction.
+	snapshotReads() bool
 	// serialWrites reports whether writes must be serialised in-process.
 	serialWrites() bool
 	// retryable reports whether a failed transaction can be retried as it is.
@@ -69,6 +72,7 @@ func (postgres) timeArg(t time.Time) any   { return t }
 func (postgres) orderText(e string) string { return e + ` COLLATE "C"` }
 func (postgres) memberOrder() string       { return "pos" }
 func (postgres) serialWrites() bool        { return false }
+func (postgres) snapshotReads() bool       { return true }
 func (postgres) forUpdate() string         { return " FOR UPDATE" }
 func (postgres) migrations() []migration   { return pgMigrations }
 func (postgres) searchText(a, k string) string {
@@ -112,6 +116,10 @@ func (sqlite) placeholder(int) string    { return "?" }
 func (sqlite) orderText(e string) string { return e }
 func (sqlite) memberOrder() string       { return "rowid" }
 func (sqlite) serialWrites() bool        { return true }
+
+// snapshotReads is false: a transaction on a connection opened with
+// SQLiteDSN takes the write lock, which readers must not wait for.
+func (sqlite) snapshotReads() bool { return false }
 
 // forUpdate is empty: a SQLite write transaction locks the whole database.
 func (sqlite) forUpdate() string       { return "" }

@@ -45,17 +45,20 @@ func (gs *GroupStore) Get(ctx context.Context, id string, opts scim.ReadOptions)
 	tenant := s.tenant(ctx)
 	q := &sqlBuf{d: s.d}
 	q.sql("SELECT ", groupCols, " FROM scim_groups r WHERE r.tenant = ").arg(tenant).sql(" AND r.id = ").arg(id)
-	g, err := scanGroup(s.db.QueryRowContext(ctx, q.String(), q.args...))
-	if err == sql.ErrNoRows {
-		return nil, fmt.Errorf("sqlstore: group %q: %w", id, scim.ErrNotFound)
-	}
+	var g *scim.Group
+	err := s.read(ctx, !opts.SkipMembership, func(db querier) error {
+		var err error
+		g, err = scanGroup(db.QueryRowContext(ctx, q.String(), q.args...))
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("sqlstore: group %q: %w", id, scim.ErrNotFound)
+		}
+		if err != nil || opts.SkipMembership {
+			return err
+		}
+		return loadMembers(ctx, db, s.d, tenant, []*scim.Group{g})
+	})
 	if err != nil {
 		return nil, err
-	}
-	if !opts.SkipMembership {
-		if err := loadMembers(ctx, s.db, s.d, tenant, []*scim.Group{g}); err != nil {
-			return nil, err
-		}
 	}
 	return g, nil
 }
@@ -353,8 +356,8 @@ func (gs *GroupStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.
 		table:    "scim_groups",
 		cols:     groupCols,
 		scan:     scanGroup,
-		membership: func(groups []*scim.Group) error {
-			return loadMembers(ctx, s.db, s.d, tenant, groups)
+		membership: func(db querier, groups []*scim.Group) error {
+			return loadMembers(ctx, db, s.d, tenant, groups)
 		},
 		membershipAttr: "members",
 	}, q, tenant)

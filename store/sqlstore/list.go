@@ -16,7 +16,7 @@ type listSpec[R scim.Resource] struct {
 	cols     string
 	scan     func(sc interface{ Scan(...any) error }) (*R, error)
 	// membership loads the members or groups of the resources.
-	membership func([]*R) error
+	membership func(querier, []*R) error
 	// membershipAttr is the attribute that membership fills.
 	membershipAttr string
 }
@@ -68,51 +68,70 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 		q = &scim.Query{StartIndex: 1, Count: math.MaxInt32}
 	}
 	p := plan(s.d, spec.resolver, q, tenant)
-	fetch := func(b *sqlBuf) ([]*R, error) {
-		rows, err := s.db.QueryContext(ctx, b.String(), b.args...)
+	var page *scim.Page[R]
+	err := s.read(ctx, !q.SkipMembership, func(db querier) error {
+		var err error
+		if !p.exact || p.order == "" {
+			page, err = listInMemory(ctx, db, s.d, spec, q, p)
+		} else {
+			page, err = listInSQL(ctx, db, s.d, spec, q, p)
+		}
+		return err
+	})
+	return page, err
+}
+
+func fetch[R scim.Resource](ctx context.Context, db querier, spec listSpec[R], b *sqlBuf) ([]*R, error) {
+	rows, err := db.QueryContext(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*R
+	for rows.Next() {
+		r, err := spec.scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		var out []*R
-		for rows.Next() {
-			r, err := spec.scan(rows)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
-		return out, rows.Err()
+		out = append(out, r)
 	}
-	if !p.exact || p.order == "" {
-		b := &sqlBuf{d: s.d}
-		b.sql("SELECT ", spec.cols, " FROM ", spec.table, " r WHERE ").frag(p.where).sql(" ORDER BY r.seq")
-		all, err := fetch(b)
-		if err != nil {
+	return out, rows.Err()
+}
+
+// listInMemory evaluates q over the rows that p selects.
+func listInMemory[R scim.Resource](ctx context.Context, db querier, d Dialect, spec listSpec[R], q *scim.Query, p listPlan) (*scim.Page[R], error) {
+	b := &sqlBuf{d: d}
+	b.sql("SELECT ", spec.cols, " FROM ", spec.table, " r WHERE ").frag(p.where).sql(" ORDER BY r.seq")
+	all, err := fetch(ctx, db, spec, b)
+	if err != nil {
+		return nil, err
+	}
+	// The evaluator needs memberships to filter or sort by them.
+	sortAttr, _, _ := strings.Cut(q.SortBy, ".")
+	needs := (q.Filter != nil && mentions(q.Filter.Expr, spec.membershipAttr)) ||
+		strings.EqualFold(sortAttr, spec.membershipAttr)
+	if needs && len(all) > 0 {
+		if err := spec.membership(db, all); err != nil {
 			return nil, err
 		}
-		// The evaluator needs memberships to filter or sort by them.
-		sortAttr, _, _ := strings.Cut(q.SortBy, ".")
-		needs := (q.Filter != nil && mentions(q.Filter.Expr, spec.membershipAttr)) ||
-			strings.EqualFold(sortAttr, spec.membershipAttr)
-		if needs && len(all) > 0 {
-			if err := spec.membership(all); err != nil {
-				return nil, err
-			}
-		}
-		page := scim.ApplyQuery(all, q)
-		if !needs && !q.SkipMembership && len(page.Resources) > 0 {
-			if err := spec.membership(page.Resources); err != nil {
-				return nil, err
-			}
-		}
-		return page, nil
 	}
+	page := scim.ApplyQuery(all, q)
+	if !needs && !q.SkipMembership && len(page.Resources) > 0 {
+		if err := spec.membership(db, page.Resources); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
+}
+
+// listInSQL answers q with one query for the page and, unless the page
+// tells the total, one to count.
+func listInSQL[R scim.Resource](ctx context.Context, db querier, d Dialect, spec listSpec[R], q *scim.Query, p listPlan) (*scim.Page[R], error) {
 	count := func() (int, error) {
-		b := &sqlBuf{d: s.d}
+		b := &sqlBuf{d: d}
 		b.sql("SELECT COUNT(*) FROM ", spec.table, " r WHERE ").frag(p.where)
 		var n int
-		err := s.db.QueryRowContext(ctx, b.String(), b.args...).Scan(&n)
+		err := db.QueryRowContext(ctx, b.String(), b.args...).Scan(&n)
 		return n, err
 	}
 	page := &scim.Page[R]{Resources: []*R{}}
@@ -122,10 +141,10 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 		return page, err
 	}
 	offset := max(q.StartIndex-1, 0)
-	b := &sqlBuf{d: s.d}
+	b := &sqlBuf{d: d}
 	b.sql("SELECT ", spec.cols, " FROM ", spec.table, " r WHERE ").frag(p.where)
 	b.sql(" ORDER BY ", p.order, " LIMIT ").arg(q.Count).sql(" OFFSET ").arg(offset)
-	res, err := fetch(b)
+	res, err := fetch(ctx, db, spec, b)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +158,7 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 		return nil, err
 	}
 	if !q.SkipMembership && len(res) > 0 {
-		if err := spec.membership(res); err != nil {
+		if err := spec.membership(db, res); err != nil {
 			return nil, err
 		}
 	}

@@ -100,6 +100,26 @@ func (s *store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 }
 
+// read runs fn, which reads with several statements, on one snapshot of
+// the database where the dialect allows it without blocking writers
+// (PostgreSQL: a read-only REPEATABLE READ transaction), so that a
+// resource's version, members and totalResults agree with each other. With
+// several false, or on SQLite, fn reads from the pool directly.
+func (s *store) read(ctx context.Context, several bool, fn func(q querier) error) error {
+	if !several || !s.d.snapshotReads() {
+		return fn(s.db)
+	}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
 func (s *store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

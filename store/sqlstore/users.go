@@ -65,17 +65,20 @@ func (us *UserStore) Get(ctx context.Context, id string, opts scim.ReadOptions) 
 	tenant := s.tenant(ctx)
 	q := &sqlBuf{d: s.d}
 	q.sql("SELECT ", userCols, " FROM scim_users r WHERE r.tenant = ").arg(tenant).sql(" AND r.id = ").arg(id)
-	u, err := scanUser(s.db.QueryRowContext(ctx, q.String(), q.args...))
-	if err == sql.ErrNoRows {
-		return nil, fmt.Errorf("sqlstore: user %q: %w", id, scim.ErrNotFound)
-	}
+	var u *scim.User
+	err := s.read(ctx, !opts.SkipMembership, func(db querier) error {
+		var err error
+		u, err = scanUser(db.QueryRowContext(ctx, q.String(), q.args...))
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("sqlstore: user %q: %w", id, scim.ErrNotFound)
+		}
+		if err != nil || opts.SkipMembership {
+			return err
+		}
+		return loadUserGroups(ctx, db, s.d, tenant, []*scim.User{u})
+	})
 	if err != nil {
 		return nil, err
-	}
-	if !opts.SkipMembership {
-		if err := loadUserGroups(ctx, s.db, s.d, tenant, []*scim.User{u}); err != nil {
-			return nil, err
-		}
 	}
 	return u, nil
 }
@@ -271,6 +274,7 @@ func removeMember(ctx context.Context, tx *sql.Tx, d Dialect, tenant, id string,
 // querier is a *sql.DB or a *sql.Tx.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // loadUserGroups sets the Groups of users from their direct memberships, in
@@ -318,8 +322,8 @@ func (us *UserStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.U
 		table:    "scim_users",
 		cols:     userCols,
 		scan:     scanUser,
-		membership: func(users []*scim.User) error {
-			return loadUserGroups(ctx, s.db, s.d, tenant, users)
+		membership: func(db querier, users []*scim.User) error {
+			return loadUserGroups(ctx, db, s.d, tenant, users)
 		},
 		membershipAttr: "groups",
 	}, q, tenant)
