@@ -240,4 +240,3 @@ func versions(from, to int) []string {
 	}
 	return out
 }
-
