@@ -22,6 +22,9 @@ type Dialect interface {
 	// search document of the row aliased alias. key is a safe literal
 	// (see safeKey).
 	searchText(alias, key string) string
+	// jsonPairs returns an aggregate of [a, b] JSON arrays ordered by
+	// order, or NULL over no rows.
+	jsonPairs(a, b, order string) string
 	// orderText wraps a text expression so that it orders byte-wise.
 	orderText(expr string) string
 	// like returns a case-sensitive pattern match of expr against the
@@ -79,6 +82,10 @@ func (postgres) searchText(a, k string) string {
 	return "(" + a + ".search->>'" + k + `')`
 }
 
+func (postgres) jsonPairs(a, b, order string) string {
+	return "json_agg(json_build_array(" + a + ", " + b + ") ORDER BY " + order + ")"
+}
+
 func (postgres) like(expr, ph, op, s string) (string, any) {
 	// Backslash is PostgreSQL's default LIKE escape; it is named anyway so
 	// that the statement does not depend on server settings.
@@ -132,6 +139,10 @@ func (sqlite) timeArg(t time.Time) any { return formatTime(t) }
 
 func (sqlite) searchText(a, k string) string {
 	return "json_extract(" + a + `.search, '$."` + k + `"')`
+}
+
+func (sqlite) jsonPairs(a, b, order string) string {
+	return "json_group_array(json_array(" + a + ", " + b + ") ORDER BY " + order + ")"
 }
 
 // like uses GLOB, not LIKE, because SQLite's LIKE ignores ASCII case, and

@@ -15,7 +15,8 @@ type listSpec[R scim.Resource] struct {
 	table    string
 	cols     string
 	scan     func(sc interface{ Scan(...any) error }) (*R, error)
-	// membership loads the members or groups of the resources.
+	// membership loads the members or groups of the resources, unless
+	// it is nil because the rows carry them.
 	membership func(querier, []*R) error
 	// membershipAttr is the attribute that membership fills.
 	membershipAttr string
@@ -69,7 +70,7 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 	}
 	p := plan(s.d, spec.resolver, q, tenant)
 	var page *scim.Page[R]
-	err := s.read(ctx, !q.SkipMembership, func(db querier) error {
+	err := s.read(ctx, spec.membership != nil && !q.SkipMembership, func(db querier) error {
 		var err error
 		if !p.exact || p.order == "" {
 			page, err = listInMemory(ctx, db, s.d, spec, q, p)
@@ -106,17 +107,14 @@ func listInMemory[R scim.Resource](ctx context.Context, db querier, d Dialect, s
 	if err != nil {
 		return nil, err
 	}
-	// The evaluator needs memberships to filter or sort by them.
-	sortAttr, _, _ := strings.Cut(q.SortBy, ".")
-	needs := (q.Filter != nil && mentions(q.Filter.Expr, spec.membershipAttr)) ||
-		strings.EqualFold(sortAttr, spec.membershipAttr)
+	needs := spec.membership != nil && needsMembership(q, spec.membershipAttr)
 	if needs && len(all) > 0 {
 		if err := spec.membership(db, all); err != nil {
 			return nil, err
 		}
 	}
 	page := scim.ApplyQuery(all, q)
-	if !needs && !q.SkipMembership && len(page.Resources) > 0 {
+	if spec.membership != nil && !needs && !q.SkipMembership && len(page.Resources) > 0 {
 		if err := spec.membership(db, page.Resources); err != nil {
 			return nil, err
 		}
@@ -157,7 +155,7 @@ func listInSQL[R scim.Resource](ctx context.Context, db querier, d Dialect, spec
 	} else if page.TotalResults, err = count(); err != nil {
 		return nil, err
 	}
-	if !q.SkipMembership && len(res) > 0 {
+	if spec.membership != nil && !q.SkipMembership && len(res) > 0 {
 		if err := spec.membership(db, res); err != nil {
 			return nil, err
 		}
@@ -170,6 +168,13 @@ func queryFilter(q *scim.Query) *scim.Filter {
 		return nil
 	}
 	return q.Filter
+}
+
+// needsMembership reports whether the evaluator needs the membership
+// attribute attr to filter or sort as q says.
+func needsMembership(q *scim.Query, attr string) bool {
+	sortAttr, _, _ := strings.Cut(q.SortBy, ".")
+	return (q.Filter != nil && mentions(q.Filter.Expr, attr)) || strings.EqualFold(sortAttr, attr)
 }
 
 // mentions reports whether e refers to the attribute named name.

@@ -38,6 +38,7 @@ var pgMigrations = []migration{{version: 1, stmts: []string{
 	search JSONB NOT NULL
 )`,
 	`CREATE UNIQUE INDEX scim_users_id ON scim_users (tenant, id)`,
+	`CREATE INDEX scim_users_tenant_seq ON scim_users (tenant, seq)`,
 	`CREATE UNIQUE INDEX scim_users_user_name ON scim_users (tenant, user_name_key)`,
 	`CREATE INDEX scim_users_external_id ON scim_users (tenant, external_id)`,
 	`CREATE INDEX scim_users_display_name ON scim_users (tenant, display_name_key)`,
@@ -75,6 +76,7 @@ var pgMigrations = []migration{{version: 1, stmts: []string{
 	search JSONB NOT NULL
 )`,
 	`CREATE UNIQUE INDEX scim_groups_id ON scim_groups (tenant, id)`,
+	`CREATE INDEX scim_groups_tenant_seq ON scim_groups (tenant, seq)`,
 	`CREATE INDEX scim_groups_display_name ON scim_groups (tenant, display_name_key)`,
 	`CREATE INDEX scim_groups_external_id ON scim_groups (tenant, external_id)`,
 	`CREATE TABLE scim_group_members (
@@ -113,6 +115,7 @@ var sqliteMigrations = []migration{{version: 1, stmts: []string{
 	search TEXT NOT NULL
 )`,
 	`CREATE UNIQUE INDEX scim_users_id ON scim_users (tenant, id)`,
+	`CREATE INDEX scim_users_tenant_seq ON scim_users (tenant, seq)`,
 	`CREATE UNIQUE INDEX scim_users_user_name ON scim_users (tenant, user_name_key)`,
 	`CREATE INDEX scim_users_external_id ON scim_users (tenant, external_id)`,
 	`CREATE INDEX scim_users_display_name ON scim_users (tenant, display_name_key)`,
@@ -150,6 +153,7 @@ var sqliteMigrations = []migration{{version: 1, stmts: []string{
 	search TEXT NOT NULL
 )`,
 	`CREATE UNIQUE INDEX scim_groups_id ON scim_groups (tenant, id)`,
+	`CREATE INDEX scim_groups_tenant_seq ON scim_groups (tenant, seq)`,
 	`CREATE INDEX scim_groups_display_name ON scim_groups (tenant, display_name_key)`,
 	`CREATE INDEX scim_groups_external_id ON scim_groups (tenant, external_id)`,
 	`CREATE TABLE scim_group_members (

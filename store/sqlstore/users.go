@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -17,24 +18,53 @@ var _ scim.UserStore = (*UserStore)(nil)
 
 const userCols = "r.seq, r.id, r.version, r.created, r.last_modified, r.doc"
 
-// userRow scans one row of userCols.
-func scanUser(sc interface{ Scan(...any) error }) (*scim.User, error) {
-	var (
-		seq, version    int64
-		id              string
-		created, lastMo dbTime
-		doc             []byte
-	)
-	if err := sc.Scan(&seq, &id, &version, &created, &lastMo, &doc); err != nil {
-		return nil, err
+// userSelect returns the columns to select for users, with their groups
+// as one more column when withGroups. Reading a user and its groups in one
+// statement sees one snapshot and takes one round trip.
+func userSelect(d Dialect, withGroups bool) string {
+	if !withGroups {
+		return userCols
 	}
-	u := new(scim.User)
-	if err := decodeUser(doc, u); err != nil {
-		return nil, fmt.Errorf("sqlstore: user %q: %w", id, err)
+	// Users' ids are made by the store, so they equal their folded keys.
+	return userCols + ", (SELECT " + d.jsonPairs("g.id", "g.display_name", "g.seq") +
+		" FROM scim_group_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id" +
+		" WHERE m.tenant = r.tenant AND m.member_key = r.id AND m.member_id = r.id)"
+}
+
+// userScanner returns a function that scans one row of userSelect.
+func userScanner(withGroups bool) func(sc interface{ Scan(...any) error }) (*scim.User, error) {
+	return func(sc interface{ Scan(...any) error }) (*scim.User, error) {
+		var (
+			seq, version    int64
+			id              string
+			created, lastMo dbTime
+			doc, groups     []byte
+		)
+		dest := []any{&seq, &id, &version, &created, &lastMo, &doc}
+		if withGroups {
+			dest = append(dest, &groups)
+		}
+		if err := sc.Scan(dest...); err != nil {
+			return nil, err
+		}
+		u := new(scim.User)
+		if err := decodeUser(doc, u); err != nil {
+			return nil, fmt.Errorf("sqlstore: user %q: %w", id, err)
+		}
+		u.ID = id
+		u.Meta = scim.Meta{Created: created.t, LastModified: lastMo.t, Version: etag(version)}
+		if len(groups) > 0 {
+			var pairs [][2]string
+			if err := json.Unmarshal(groups, &pairs); err != nil {
+				return nil, fmt.Errorf("sqlstore: groups of user %q: %w", id, err)
+			}
+			// SQLite aggregates no rows to [], PostgreSQL to NULL.
+			for _, p := range pairs {
+				u.Groups = append(u.Groups, scim.MultiValue{Value: p[0], Display: p[1], Type: "direct"})
+			}
+		}
+		return u, nil
 	}
-	u.ID = id
-	u.Meta = scim.Meta{Created: created.t, LastModified: lastMo.t, Version: etag(version)}
-	return u, nil
 }
 
 // userWrite holds the encoded columns of a user.
@@ -64,19 +94,12 @@ func (us *UserStore) Get(ctx context.Context, id string, opts scim.ReadOptions) 
 	s := us.s
 	tenant := s.tenant(ctx)
 	q := &sqlBuf{d: s.d}
-	q.sql("SELECT ", userCols, " FROM scim_users r WHERE r.tenant = ").arg(tenant).sql(" AND r.id = ").arg(id)
-	var u *scim.User
-	err := s.read(ctx, !opts.SkipMembership, func(db querier) error {
-		var err error
-		u, err = scanUser(db.QueryRowContext(ctx, q.String(), q.args...))
-		if err == sql.ErrNoRows {
-			return fmt.Errorf("sqlstore: user %q: %w", id, scim.ErrNotFound)
-		}
-		if err != nil || opts.SkipMembership {
-			return err
-		}
-		return loadUserGroups(ctx, db, s.d, tenant, []*scim.User{u})
-	})
+	withGroups := !opts.SkipMembership
+	q.sql("SELECT ", userSelect(s.d, withGroups), " FROM scim_users r WHERE r.tenant = ").arg(tenant).sql(" AND r.id = ").arg(id)
+	u, err := userScanner(withGroups)(s.db.QueryRowContext(ctx, q.String(), q.args...))
+	if err == sql.ErrNoRows {
+		return nil, fmt.Errorf("sqlstore: user %q: %w", id, scim.ErrNotFound)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -317,14 +340,14 @@ func loadUserGroups(ctx context.Context, db querier, d Dialect, tenant string, u
 func (us *UserStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.User], error) {
 	s := us.s
 	tenant := s.tenant(ctx)
+	// Groups come with the rows when the caller wants them or the
+	// evaluator needs them.
+	withGroups := q == nil || !q.SkipMembership || needsMembership(q, "groups")
 	return list(ctx, s, listSpec[scim.User]{
-		resolver: userResolver{d: s.d, f: queryFilter(q)},
-		table:    "scim_users",
-		cols:     userCols,
-		scan:     scanUser,
-		membership: func(db querier, users []*scim.User) error {
-			return loadUserGroups(ctx, db, s.d, tenant, users)
-		},
+		resolver:       userResolver{d: s.d, f: queryFilter(q)},
+		table:          "scim_users",
+		cols:           userSelect(s.d, withGroups),
+		scan:           userScanner(withGroups),
 		membershipAttr: "groups",
 	}, q, tenant)
 }
