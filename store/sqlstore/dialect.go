@@ -41,6 +41,9 @@ type Dialect interface {
 	// snapshotReads reports whether reads of several statements should
 	// share a read-only snapshot transaction.
 	snapshotReads() bool
+	// cacheStatements reports whether the store should keep prepared
+	// statements (see stmtCache).
+	cacheStatements() bool
 	// serialWrites reports whether writes must be serialised in-process.
 	serialWrites() bool
 	// retryable reports whether a failed transaction can be retried as it is.
@@ -75,6 +78,7 @@ func (postgres) timeArg(t time.Time) any   { return t }
 func (postgres) orderText(e string) string { return e + ` COLLATE "C"` }
 func (postgres) memberOrder() string       { return "pos" }
 func (postgres) serialWrites() bool        { return false }
+func (postgres) cacheStatements() bool     { return false }
 func (postgres) snapshotReads() bool       { return true }
 func (postgres) forUpdate() string         { return " FOR UPDATE" }
 func (postgres) migrations() []migration   { return pgMigrations }
@@ -123,6 +127,8 @@ func (sqlite) placeholder(int) string    { return "?" }
 func (sqlite) orderText(e string) string { return e }
 func (sqlite) memberOrder() string       { return "rowid" }
 func (sqlite) serialWrites() bool        { return true }
+
+func (sqlite) cacheStatements() bool { return true }
 
 // snapshotReads is false: a transaction on a connection opened with
 // SQLiteDSN takes the write lock, which readers must not wait for.

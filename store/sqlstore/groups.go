@@ -83,7 +83,7 @@ func uniqueMembers(members []scim.MultiValue) []scim.MultiValue {
 
 // insertMembers inserts members of a group, skipping those already there,
 // and returns how many it inserted.
-func insertMembers(ctx context.Context, tx *sql.Tx, d Dialect, tenant, groupID string, members []scim.MultiValue) (int64, error) {
+func insertMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID string, members []scim.MultiValue) (int64, error) {
 	var n int64
 	// 7 parameters a row.
 	err := inChunks(members, 500, func(ms []scim.MultiValue) error {
@@ -124,7 +124,7 @@ func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, e
 	}
 	members := uniqueMembers(g.Members)
 	tenant, id, now := s.tenant(ctx), newID(), s.timestamp()
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("INSERT INTO scim_groups (tenant, id, version, created, last_modified, display_name, display_name_key,",
 			" external_id, doc, search) VALUES (")
@@ -167,7 +167,7 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 	members := uniqueMembers(g.Members)
 	tenant, now := s.tenant(ctx), s.timestamp()
 	out := new(scim.Group)
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("UPDATE scim_groups SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
 		q.sql(", display_name = ").arg(g.DisplayName).sql(", display_name_key = ").arg(fold(g.DisplayName))
@@ -215,7 +215,7 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 func (gs *GroupStore) Delete(ctx context.Context, id string, ifVersion string) error {
 	s := gs.s
 	tenant, now := s.tenant(ctx), s.timestamp()
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("DELETE FROM scim_groups WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(id)
 		cond, ok := versionCond(q, ifVersion)
@@ -249,7 +249,7 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 	tenant, now := s.tenant(ctx), s.timestamp()
 	add = uniqueMembers(add)
 	var out *scim.Group
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("SELECT ", groupCols, " FROM scim_groups r WHERE r.tenant = ").arg(tenant)
 		q.sql(" AND r.id = ").arg(groupID).sql(s.d.forUpdate())

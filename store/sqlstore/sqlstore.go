@@ -58,6 +58,7 @@ type store struct {
 	// writer at a time anyway, so that they queue here rather than spin on
 	// SQLITE_BUSY.
 	writeMu sync.Mutex
+	stmts   stmtCache
 }
 
 // New returns a UserStore and a GroupStore on db, whose tables [Migrate]
@@ -82,7 +83,7 @@ func (s *store) timestamp() time.Time { return s.now().UTC().Truncate(time.Micro
 // write runs fn in a transaction, serialised in-process on SQLite, and
 // retries it a few times when PostgreSQL aborts it for a deadlock or a
 // serialisation failure between replicas.
-func (s *store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *store) write(ctx context.Context, fn func(tx querier) error) error {
 	if s.d.serialWrites() {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
@@ -107,25 +108,25 @@ func (s *store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // several false, or on SQLite, fn reads from the pool directly.
 func (s *store) read(ctx context.Context, several bool, fn func(q querier) error) error {
 	if !several || !s.d.snapshotReads() {
-		return fn(s.db)
+		return fn(s.conn())
 	}
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(s.inTx(tx)); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	return tx.Commit()
 }
 
-func (s *store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *store) tx(ctx context.Context, fn func(tx querier) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(s.inTx(tx)); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -221,7 +222,7 @@ func conflict(err error, what string) error {
 
 // missingOrStale tells, after a write matched no row, whether the row is
 // missing (ErrNotFound) or has another version (ErrPreconditionFailed).
-func missingOrStale(ctx context.Context, tx *sql.Tx, d Dialect, table, tenant, id string) error {
+func missingOrStale(ctx context.Context, tx querier, d Dialect, table, tenant, id string) error {
 	var n int
 	q := "SELECT COUNT(*) FROM " + table + " WHERE tenant = " + d.placeholder(1) + " AND id = " + d.placeholder(2)
 	if err := tx.QueryRowContext(ctx, q, tenant, id).Scan(&n); err != nil {

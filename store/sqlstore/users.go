@@ -96,7 +96,7 @@ func (us *UserStore) Get(ctx context.Context, id string, opts scim.ReadOptions) 
 	q := &sqlBuf{d: s.d}
 	withGroups := !opts.SkipMembership
 	q.sql("SELECT ", userSelect(s.d, withGroups), " FROM scim_users r WHERE r.tenant = ").arg(tenant).sql(" AND r.id = ").arg(id)
-	u, err := userScanner(withGroups)(s.db.QueryRowContext(ctx, q.String(), q.args...))
+	u, err := userScanner(withGroups)(s.conn().QueryRowContext(ctx, q.String(), q.args...))
 	if err == sql.ErrNoRows {
 		return nil, fmt.Errorf("sqlstore: user %q: %w", id, scim.ErrNotFound)
 	}
@@ -117,7 +117,7 @@ func (us *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, erro
 		return nil, err
 	}
 	tenant, id, now := s.tenant(ctx), newID(), s.timestamp()
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("INSERT INTO scim_users (tenant, id, version, created, last_modified, user_name, user_name_key,",
 			" external_id, display_name_key, active, employee_number_key, doc, search) VALUES (")
@@ -146,7 +146,7 @@ func (us *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, erro
 
 // insertValues inserts the multi-valued attribute rows of a user, many rows
 // per statement.
-func insertValues(ctx context.Context, tx *sql.Tx, d Dialect, tenant string, seq int64, rows []valueRow) error {
+func insertValues(ctx context.Context, tx querier, d Dialect, tenant string, seq int64, rows []valueRow) error {
 	// 15 parameters a row; 60 rows stay far below every parameter limit.
 	return inChunks(rows, 60, func(rows []valueRow) error {
 		q := &sqlBuf{d: d}
@@ -182,7 +182,7 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 	}
 	tenant, now := s.tenant(ctx), s.timestamp()
 	out := new(scim.User)
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("UPDATE scim_users SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
 		q.sql(", user_name = ").arg(u.UserName).sql(", user_name_key = ").arg(fold(u.UserName))
@@ -232,7 +232,7 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 func (us *UserStore) Delete(ctx context.Context, id string, ifVersion string) error {
 	s := us.s
 	tenant, now := s.tenant(ctx), s.timestamp()
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("DELETE FROM scim_users WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(id)
 		cond, ok := versionCond(q, ifVersion)
@@ -259,7 +259,7 @@ func (us *UserStore) Delete(ctx context.Context, id string, ifVersion string) er
 
 // removeMember removes id from the members of every group of tenant, and
 // gives each group it was in a new version.
-func removeMember(ctx context.Context, tx *sql.Tx, d Dialect, tenant, id string, now time.Time) error {
+func removeMember(ctx context.Context, tx querier, d Dialect, tenant, id string, now time.Time) error {
 	sub := func(q *sqlBuf) {
 		q.sql("SELECT m.group_id FROM scim_group_members m WHERE m.tenant = ").arg(tenant)
 		q.sql(" AND m.member_key = ").arg(fold(id)).sql(" AND m.member_id = ").arg(id)
@@ -294,10 +294,11 @@ func removeMember(ctx context.Context, tx *sql.Tx, d Dialect, tenant, id string,
 	return err
 }
 
-// querier is a *sql.DB or a *sql.Tx.
+// querier is a *sql.DB or a *sql.Tx, possibly behind the statement cache.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // loadUserGroups sets the Groups of users from their direct memberships, in
