@@ -54,7 +54,7 @@ type Dialect interface {
 // driver such as github.com/jackc/pgx/v5/stdlib.
 var Postgres Dialect = postgres{}
 
-// SQLite is the dialect of SQLite (3.38 or later), used with a driver such as
+// SQLite is the dialect of SQLite (3.44 or later), used with a driver such as
 // modernc.org/sqlite. Open the database with a DSN from [SQLiteDSN].
 var SQLite Dialect = sqlite{}
 
