@@ -46,26 +46,34 @@ func (h *handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request) 
 }
 
 func (h *handler) resourceTypes(w http.ResponseWriter, r *http.Request, name string) {
+	serveDiscovery(h, w, r, name, []*resourceType{h.userRT, h.groupRT}, "resource type",
+		func(rt *resourceType) string { return rt.name }, appendResourceType)
+}
+
+// serveDiscovery answers a discovery endpoint: the item whose id equals
+// name (case-insensitively), or all items as a ListResponse when name is
+// empty.
+func serveDiscovery[T any](h *handler, w http.ResponseWriter, r *http.Request, name string, items []T, what string,
+	id func(T) string, appendItem func(*jsonWriter, T, string)) {
 	base := h.baseURL(r)
-	rts := []*resourceType{h.userRT, h.groupRT}
 	if name != "" {
-		for _, rt := range rts {
-			if strings.EqualFold(rt.name, name) {
+		for _, it := range items {
+			if strings.EqualFold(id(it), name) {
 				jw := jsonWriter{}
-				appendResourceType(&jw, rt, base)
+				appendItem(&jw, it, base)
 				h.writeJSON(w, http.StatusOK, jw.b)
 				return
 			}
 		}
-		h.writeError(w, r, NewError(http.StatusNotFound, "", "no resource type "+strconv.Quote(name)))
+		h.writeError(w, r, NewError(http.StatusNotFound, "", "no "+what+" "+strconv.Quote(name)))
 		return
 	}
 	lw := listWriter{}
-	lw.begin(len(rts), len(rts), 1)
-	for _, rt := range rts {
+	lw.begin(len(items), len(items), 1)
+	for _, it := range items {
 		lw.next()
 		jw := jsonWriter{b: lw.b}
-		appendResourceType(&jw, rt, base)
+		appendItem(&jw, it, base)
 		lw.b = jw.b
 	}
 	lw.end()
@@ -116,30 +124,7 @@ func (h *handler) allSchemas() []*Schema {
 }
 
 func (h *handler) schemas(w http.ResponseWriter, r *http.Request, urn string) {
-	base := h.baseURL(r)
-	all := h.allSchemas()
-	if urn != "" {
-		for _, s := range all {
-			if strings.EqualFold(s.ID, urn) {
-				jw := jsonWriter{}
-				appendSchema(&jw, s, base)
-				h.writeJSON(w, http.StatusOK, jw.b)
-				return
-			}
-		}
-		h.writeError(w, r, NewError(http.StatusNotFound, "", "no schema "+strconv.Quote(urn)))
-		return
-	}
-	lw := listWriter{}
-	lw.begin(len(all), len(all), 1)
-	for _, s := range all {
-		lw.next()
-		jw := jsonWriter{b: lw.b}
-		appendSchema(&jw, s, base)
-		lw.b = jw.b
-	}
-	lw.end()
-	h.writeJSON(w, http.StatusOK, lw.b)
+	serveDiscovery(h, w, r, urn, h.allSchemas(), "schema", func(s *Schema) string { return s.ID }, appendSchema)
 }
 
 func appendSchema(jw *jsonWriter, s *Schema, base string) {

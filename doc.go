@@ -239,31 +239,41 @@ func userFromDoc(doc map[string]any) *User {
 			})
 		}
 	}
+	u.Extensions = extensionsFromDoc(doc, func(k string, m map[string]any) bool {
+		if k != EnterpriseUserSchema {
+			return false
+		}
+		e := &EnterpriseUser{
+			EmployeeNumber: getStr(m, "employeeNumber"),
+			CostCenter:     getStr(m, "costCenter"),
+			Organization:   getStr(m, "organization"),
+			Division:       getStr(m, "division"),
+			Department:     getStr(m, "department"),
+		}
+		if mm, ok := m["manager"].(map[string]any); ok {
+			e.Manager = &Manager{Value: getStr(mm, "value"), Ref: getStr(mm, "$ref"), DisplayName: getStr(mm, "displayName")}
+		}
+		u.Enterprise = e
+		return true
+	})
+	return u
+}
+
+// extensionsFromDoc collects the extension objects of a document (keys
+// that are URNs) into Extensions, except those that typed handles.
+func extensionsFromDoc(doc map[string]any, typed func(urn string, m map[string]any) bool) Extensions {
+	var exts Extensions
 	for k, v := range doc {
 		m, ok := v.(map[string]any)
-		if !ok || len(k) < 4 || k[:4] != "urn:" {
+		if !ok || len(k) < 4 || k[:4] != "urn:" || (typed != nil && typed(k, m)) {
 			continue
 		}
-		if k == EnterpriseUserSchema {
-			e := &EnterpriseUser{
-				EmployeeNumber: getStr(m, "employeeNumber"),
-				CostCenter:     getStr(m, "costCenter"),
-				Organization:   getStr(m, "organization"),
-				Division:       getStr(m, "division"),
-				Department:     getStr(m, "department"),
-			}
-			if mm, ok := m["manager"].(map[string]any); ok {
-				e.Manager = &Manager{Value: getStr(mm, "value"), Ref: getStr(mm, "$ref"), DisplayName: getStr(mm, "displayName")}
-			}
-			u.Enterprise = e
-			continue
+		if exts == nil {
+			exts = Extensions{}
 		}
-		if u.Extensions == nil {
-			u.Extensions = Extensions{}
-		}
-		u.Extensions[k] = deepCopyValue(m).(map[string]any)
+		exts[k] = deepCopyValue(m).(map[string]any)
 	}
-	return u
+	return exts
 }
 
 func groupToDoc(g *Group) map[string]any {
@@ -284,16 +294,7 @@ func groupFromDoc(doc map[string]any) *Group {
 		DisplayName: getStr(doc, "displayName"),
 		Members:     multiFromDoc(doc["members"]),
 	}
-	for k, v := range doc {
-		m, ok := v.(map[string]any)
-		if !ok || len(k) < 4 || k[:4] != "urn:" {
-			continue
-		}
-		if g.Extensions == nil {
-			g.Extensions = Extensions{}
-		}
-		g.Extensions[k] = deepCopyValue(m).(map[string]any)
-	}
+	g.Extensions = extensionsFromDoc(doc, nil)
 	return g
 }
 

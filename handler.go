@@ -5,10 +5,12 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +56,16 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 
 // ServeHTTP routes a request to its endpoint (RFC 7644 §3.2).
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A bug in a store or in this package must cost one request a 500, not
+	// the connection, and never show the client a stack trace.
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.writeError(w, r, fmt.Errorf("scim: panic serving %s %s: %v\n%s", r.Method, r.URL.Path, v, debug.Stack()))
+		}
+	}()
 	path := strings.Trim(r.URL.Path, "/")
 	first, rest, _ := strings.Cut(path, "/")
 	discovery := first == "ServiceProviderConfig" || first == "ResourceTypes" || first == "Schemas"
@@ -164,6 +176,16 @@ func (h *handler) baseURL(r *http.Request) string {
 	raw := r.RequestURI
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
+	}
+	// An absolute-form request-target (RFC 9112 §3.2.2) starts with the
+	// scheme and authority, which are not part of the prefix.
+	if i := strings.Index(raw, "://"); i >= 0 && !strings.HasPrefix(raw, "/") {
+		raw = raw[i+3:]
+		if j := strings.IndexByte(raw, '/'); j >= 0 {
+			raw = raw[j:]
+		} else {
+			raw = ""
+		}
 	}
 	if esc := r.URL.EscapedPath(); strings.HasSuffix(raw, esc) {
 		prefix = strings.TrimSuffix(raw[:len(raw)-len(esc)], "/")
@@ -510,10 +532,14 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 
 func remove[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
 	want, mustExist, _ := ifMatch(r)
-	if want != "" {
-		want = normalizeETag(want)
-	}
 	ctx := r.Context()
+	if want != "" {
+		var err error
+		if want, err = ifVersion(ctx, store, id, want); err != nil {
+			h.writeError(w, r, notFoundAs(err, rt, id))
+			return
+		}
+	}
 	if mustExist {
 		if _, err := store.Get(ctx, id, ReadOptions{SkipMembership: true}); err != nil {
 			h.writeError(w, r, notFoundAs(err, rt, id))

@@ -1,9 +1,11 @@
 package scim
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"reflect"
+	"strings"
 )
 
 // maxPatchAttempts bounds the read-modify-write retries of a PATCH that
@@ -33,7 +35,10 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 		if add, del, ok := req.membershipOnly(rt); ok {
 			ver := ""
 			if conditional && want != "" {
-				ver = normalizeETag(want)
+				if ver, err = ifVersion(ctx, gs, id, want); err != nil {
+					h.writeError(w, r, notFoundAs(err, rt, id))
+					return
+				}
 			}
 			g, err := h.memberPatcher.PatchMembers(ctx, id, add, del, ver)
 			if err != nil {
@@ -142,4 +147,21 @@ func normalizeETag(v string) string {
 		return v
 	}
 	return "W/" + v
+}
+
+// ifVersion returns the version a conditional write passes to the store for
+// the If-Match value want: its tag in weak form or, when want lists several
+// tags, the current version if one of them matches it (RFC 7232 §3.1).
+func ifVersion[R Resource](ctx context.Context, store Store[R], id, want string) (string, error) {
+	if !strings.Contains(want, ",") {
+		return normalizeETag(want), nil
+	}
+	cur, err := store.Get(ctx, id, ReadOptions{SkipMembership: true})
+	if err != nil {
+		return "", err
+	}
+	if v := metaOf(cur).Version; etagMatches(want, v) {
+		return v, nil
+	}
+	return "", ErrPreconditionFailed
 }

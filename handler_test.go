@@ -371,3 +371,20 @@ func TestInternalErrorsAreNotLeaked(t *testing.T) {
 }
 
 func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// panickyStore panics, as a buggy store might.
+type panickyStore struct{ scim.UserStore }
+
+func (panickyStore) Get(context.Context, string, scim.ReadOptions) (*scim.User, error) {
+	panic("index out of range in the app's store")
+}
+
+func TestPanicsBecomeInternalErrors(t *testing.T) {
+	users, groups := memstore.New()
+	var logs bytes.Buffer
+	c := newClientFor(t, panickyStore{users}, groups, scim.WithLogger(slogTo(&logs)))
+	r := c.do("GET", "/Users/x", "")
+	requireError(t, r, 500, "")
+	assert.NotContains(t, string(r.body), "index out of range")
+	assert.Contains(t, logs.String(), "index out of range")
+}

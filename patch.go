@@ -155,51 +155,53 @@ func lookupFoldOK(m map[string]any, key string) (any, bool) {
 // PATCH that changes nothing (adding a member already present) need not
 // write a new version. With strict, a replace through a value-filter path
 // that matches nothing fails with noTarget, as RFC 7644 §3.5.2.3 says,
-// instead of creating the item.
+// instead of creating the item. doc must not be nil.
 func (rt *resourceType) applyPatch(doc map[string]any, req *patchRequest, strict bool) (changed bool, err error) {
-	// Copy-on-write: work starts as a shallow copy of doc, and every change
-	// below replaces (never mutates) the maps and slices it reaches, so doc
-	// stays untouched until the swap at the end, and untouched subtrees
-	// (such as a large member list) are never copied.
-	p := &patcher{rt: rt, doc: maps.Clone(doc), strict: strict}
-	if p.doc == nil {
-		p.doc = map[string]any{}
-	}
+	// Operations never change a map or slice of the document in place:
+	// they build new ones and put them under the top-level key (see put),
+	// which records the key's old value first. Undoing a failed request
+	// restores those keys, and untouched subtrees (such as a large member
+	// list) are never copied.
+	p := &patcher{rt: rt, doc: doc, strict: strict}
 	for i := range req.ops {
 		if err := p.apply(&req.ops[i]); err != nil {
+			p.rollback()
 			return false, err
 		}
 	}
-	if err := rt.checkRequired(doc, p.doc); err != nil {
+	if err := p.checkRequired(); err != nil {
+		p.rollback()
 		return false, err
 	}
-	if docEqual(doc, p.doc) {
-		return false, nil
+	for _, u := range p.undo {
+		if !deepEqual(u.old, doc[u.key]) {
+			return true, nil
+		}
 	}
-	clear(doc)
-	maps.Copy(doc, p.doc)
-	return true, nil
+	return false, nil
 }
 
 // checkRequired rejects a result that lost a required attribute. RFC 7644
 // §3.5.2.2 asks for "mutability" when a required attribute is removed or
 // becomes unassigned. An attribute that was already missing is left to the
 // caller's validation of the result.
-func (rt *resourceType) checkRequired(before, after map[string]any) error {
+func (p *patcher) checkRequired() error {
+	rt := p.rt
 	for _, a := range rt.schema.Attributes {
-		if a.Required && after[a.Name] == nil && before[a.Name] != nil {
+		if a.Required && p.doc[a.Name] == nil && p.before(a.Name) != nil {
 			return errMutability("attribute %q is required and cannot be removed", a.Name)
 		}
 	}
 	for _, e := range rt.extensions {
-		if e.required && after[e.schema.ID] == nil && before[e.schema.ID] != nil {
-			return errMutability("extension %q is required and cannot be removed", e.schema.ID)
+		id := e.schema.ID
+		if e.required && p.doc[id] == nil && p.before(id) != nil {
+			return errMutability("extension %q is required and cannot be removed", id)
 		}
-		ext, _ := after[e.schema.ID].(map[string]any)
-		old, _ := before[e.schema.ID].(map[string]any)
+		ext, _ := p.doc[id].(map[string]any)
+		old, _ := p.before(id).(map[string]any)
 		for _, a := range e.schema.Attributes {
 			if a.Required && ext[a.Name] == nil && old[a.Name] != nil {
-				return errMutability("attribute %q is required and cannot be removed", e.schema.ID+":"+a.Name)
+				return errMutability("attribute %q is required and cannot be removed", id+":"+a.Name)
 			}
 		}
 	}
@@ -209,8 +211,50 @@ func (rt *resourceType) checkRequired(before, after map[string]any) error {
 // patcher holds the state of one applyPatch call.
 type patcher struct {
 	rt     *resourceType
-	doc    map[string]any // the working copy
+	doc    map[string]any
 	strict bool
+	// undo holds the old value of every top-level key put changed, in
+	// the order first changed.
+	undo []undoEntry
+}
+
+type undoEntry struct {
+	key string
+	old any // nil when the key was absent
+}
+
+// put sets a top-level key of the document (nil deletes it), recording its
+// old value the first time.
+func (p *patcher) put(key string, v any) {
+	if !slices.ContainsFunc(p.undo, func(u undoEntry) bool { return u.key == key }) {
+		p.undo = append(p.undo, undoEntry{key: key, old: p.doc[key]})
+	}
+	if v == nil {
+		delete(p.doc, key)
+	} else {
+		p.doc[key] = v
+	}
+}
+
+// before returns the value a top-level key had before the request.
+func (p *patcher) before(key string) any {
+	for _, u := range p.undo {
+		if u.key == key {
+			return u.old
+		}
+	}
+	return p.doc[key]
+}
+
+// rollback restores the document as it was before the request.
+func (p *patcher) rollback() {
+	for _, u := range p.undo {
+		if u.old == nil {
+			delete(p.doc, u.key)
+		} else {
+			p.doc[u.key] = u.old
+		}
+	}
 }
 
 // target is a resolved operation path.
@@ -246,6 +290,14 @@ func (p *patcher) apply(op *patchOp) error {
 	if ext := p.rt.extension(op.path); ext != nil {
 		return p.applyExtension(op, ext, op.value)
 	}
+	if strings.EqualFold(op.path, p.rt.schema.ID) && op.op != opRemove {
+		// The core schema URN as path: its value holds core attributes.
+		obj, ok := op.value.(map[string]any)
+		if !ok {
+			return errInvalidValue("operation %d: the value of %q must be a JSON object", op.n, p.rt.schema.ID)
+		}
+		return p.applyObject(op, nil, obj)
+	}
 	if op.pathErr {
 		return errInvalidPath("operation %d: %q is not a valid attribute path", op.n, op.path)
 	}
@@ -266,14 +318,14 @@ func (p *patcher) applyExtension(op *patchOp, ext *Schema, value any) error {
 				return errMutability("operation %d: %q is immutable", op.n, ext.ID+":"+a.Name)
 			}
 		}
-		delete(p.doc, ext.ID)
+		p.put(ext.ID, nil)
 		return nil
 	}
 	obj, ok := value.(map[string]any)
 	if !ok {
 		if value == nil {
 			if op.op == opReplace {
-				delete(p.doc, ext.ID)
+				p.put(ext.ID, nil)
 			}
 			return nil
 		}
@@ -334,14 +386,11 @@ func (p *patcher) applyObject(op *patchOp, ext *Schema, obj map[string]any) erro
 		}
 		t, err := p.resolveTarget(op, path, parsed, false)
 		if err != nil {
-			var se *Error
-			if errors.As(err, &se) && se.ScimType == ScimTypeInvalidPath && !p.rt.strictAttributes {
-				continue
+			// Unknown attributes in a value are treated as on POST.
+			if err := p.unknownKey(op, k); err != nil {
+				return err
 			}
-			if se != nil && se.ScimType == ScimTypeInvalidPath {
-				return errInvalidValue("operation %d: unknown attribute %q", op.n, k)
-			}
-			return err
+			continue
 		}
 		if err := p.applyTarget(op, t, v); err != nil {
 			return err
@@ -358,7 +407,8 @@ func (p *patcher) unknownKey(op *patchOp, key string) error {
 }
 
 // resolveTarget resolves a path against the resource type. parsed is the
-// parsed path when it holds a value filter, else nil.
+// parsed path when it holds a value filter, else nil. Errors are
+// invalidPath.
 func (p *patcher) resolveTarget(op *patchOp, path string, parsed *filter.Path, explicit bool) (target, error) {
 	t := target{text: path, explicit: explicit}
 	var ok bool
@@ -499,11 +549,7 @@ func (p *patcher) get(ref attrRef) any {
 // extension object it lives in rather than changing it.
 func (p *patcher) set(ref attrRef, v any) {
 	if !ref.ext() {
-		if v == nil {
-			delete(p.doc, ref.attr.Name)
-		} else {
-			p.doc[ref.attr.Name] = v
-		}
+		p.put(ref.attr.Name, v)
 		return
 	}
 	old, _ := p.doc[ref.schema.ID].(map[string]any)
@@ -515,8 +561,8 @@ func (p *patcher) set(ref attrRef, v any) {
 		m[ref.attr.Name] = v
 	}
 	if len(m) == 0 {
-		delete(p.doc, ref.schema.ID)
+		p.put(ref.schema.ID, nil)
 	} else {
-		p.doc[ref.schema.ID] = m
+		p.put(ref.schema.ID, m)
 	}
 }

@@ -281,3 +281,12 @@ func TestPatchValidatorSubAttributeShapes(t *testing.T) {
 		map[string]any{"type": "work", "postalCode": "91608"},
 	}, doc["addresses"])
 }
+
+func TestPatchCoreSchemaURNAsPath(t *testing.T) {
+	rt := newResourceType("User", nil)
+	doc := testUser()
+	patchOK(t, rt, doc, patchBody(`{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User","value":{"title":"CEO","id":"nope"}}`), false)
+	assert.Equal(t, "CEO", doc["title"])
+	assert.Equal(t, "u1", doc["id"])
+	patchFail(t, rt, doc, patchBody(`{"op":"remove","path":"urn:ietf:params:scim:schemas:core:2.0:User"}`), ScimTypeInvalidPath)
+}

@@ -31,20 +31,34 @@ func (req *patchRequest) membershipOnly(rt *resourceType) (add []MultiValue, rem
 	if members == nil || !members.MultiValued {
 		return nil, nil, false
 	}
+	// Ids are compared as the engine compares them: members.value is not
+	// caseExact in RFC 7643.
+	foldIDs := true
+	if vs := members.Sub("value"); vs != nil && vs.CaseExact {
+		foldIDs = false
+	}
 	// last maps a member id to true when its last operation is an add.
 	last := map[string]bool{}
-	byID := map[string]MultiValue{}
+	added := map[string]MultiValue{}
+	removed := map[string]string{}
 	var order []string
 	note := func(id string, isAdd bool, mv MultiValue) {
-		if _, seen := last[id]; !seen {
-			order = append(order, id)
+		k := id
+		if foldIDs {
+			k = foldKey(id)
+		}
+		prev, seen := last[k]
+		if !seen {
+			order = append(order, k)
 		}
 		if isAdd {
-			if prev, seen := last[id]; !seen || !prev {
-				byID[id] = mv
+			if !seen || !prev {
+				added[k] = mv
 			}
+		} else {
+			removed[k] = id
 		}
-		last[id] = isAdd
+		last[k] = isAdd
 	}
 	for i := range req.ops {
 		op := &req.ops[i]
@@ -95,11 +109,11 @@ func (req *patchRequest) membershipOnly(rt *resourceType) (add []MultiValue, rem
 			return nil, nil, false
 		}
 	}
-	for _, id := range order {
-		if last[id] {
-			add = append(add, byID[id])
+	for _, k := range order {
+		if last[k] {
+			add = append(add, added[k])
 		} else {
-			remove = append(remove, id)
+			remove = append(remove, removed[k])
 		}
 	}
 	return add, remove, true

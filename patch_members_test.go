@@ -98,3 +98,14 @@ func TestMembershipOnlyRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestMembershipOnlyComparesIDsLikeTheEngine(t *testing.T) {
+	// members.value is not caseExact, so "U1" and "u1" are one member.
+	rt := newResourceType("Group", nil)
+	add, del, ok := membership(t, rt, patchBody(
+		`{"op":"add","path":"members","value":[{"value":"U1"},{"value":"u9"}]}`,
+		`{"op":"remove","path":"members[value eq \"u1\"]"}`))
+	require.True(t, ok)
+	assert.Equal(t, []MultiValue{{Value: "u9"}}, add)
+	assert.Equal(t, []string{"u1"}, del)
+}

@@ -40,12 +40,7 @@ func (p *patcher) applyMulti(op *patchOp, t target, value any) error {
 		if len(items) == 0 {
 			return nil
 		}
-		kept := make([]any, 0, len(old))
-		for _, e := range old {
-			if !identifiedByAny(a, items, e) {
-				kept = append(kept, e)
-			}
-		}
+		kept := removeIdentified(a, old, items)
 		if len(kept) == len(old) {
 			return nil
 		}
@@ -301,13 +296,31 @@ func mergeObject(op *patchOp, a *Attribute, old, nv map[string]any, path string)
 // itself when nothing is new.
 func mergeItems(a *Attribute, old, items []any) []any {
 	out := slices.Clip(old)
+	if len(items) <= smallItems {
+		// One scan of a large member list per added member: no index.
+		for _, it := range items {
+			if !containsItem(a, out, it) {
+				out = append(out, it)
+			}
+		}
+		return out
+	}
+	set := newItemSet(a, len(old)+len(items))
+	for _, e := range old {
+		set.add(e)
+	}
 	for _, it := range items {
-		if !slices.ContainsFunc(out, func(e any) bool { return sameItem(a, e, it) }) {
+		if !set.has(it) {
+			set.add(it)
 			out = append(out, it)
 		}
 	}
 	return out
 }
+
+// smallItems is the number of items up to which lists are searched
+// without building an index.
+const smallItems = 8
 
 // dedupItems drops items that repeat an earlier one.
 func dedupItems(a *Attribute, items []any) []any {
@@ -317,42 +330,154 @@ func dedupItems(a *Attribute, items []any) []any {
 	return mergeItems(a, nil, items)
 }
 
+// containsItem reports whether list holds an item that is the same value
+// as it (see sameItem).
+func containsItem(a *Attribute, list []any, it any) bool {
+	ik := newItemKeyer(a)
+	if k, ok := ik.key(it); ok {
+		for _, e := range list {
+			if ek, ok := ik.key(e); ok && ek == k {
+				return true
+			}
+		}
+		return false
+	}
+	return slices.ContainsFunc(list, func(e any) bool { return sameItem(a, e, it) })
+}
+
+// itemKeyer gives the identity of the items of one attribute that have
+// one: the "value" of a complex item (a member is its id), or a simple
+// string value; lower-cased unless case-exact.
+type itemKeyer struct {
+	complex   bool
+	valued    bool // complex with a "value" sub-attribute
+	caseExact bool
+}
+
+func newItemKeyer(a *Attribute) itemKeyer {
+	ik := itemKeyer{complex: a.typ() == TypeComplex, caseExact: a.CaseExact}
+	if vs := a.Sub("value"); ik.complex && vs != nil {
+		ik.valued, ik.caseExact = true, vs.CaseExact
+	}
+	return ik
+}
+
+func (ik itemKeyer) key(it any) (string, bool) {
+	var s string
+	var ok bool
+	if ik.complex {
+		m, isMap := it.(map[string]any)
+		if !isMap || !ik.valued {
+			return "", false
+		}
+		s, ok = m["value"].(string)
+	} else {
+		s, ok = it.(string)
+	}
+	if !ok {
+		return "", false
+	}
+	if !ik.caseExact {
+		s = foldKey(s)
+	}
+	return s, true
+}
+
+// foldKey lower-cases s, without allocating when it has no upper-case
+// ASCII letter.
+func foldKey(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// itemSet indexes items of a multi-valued attribute by identity.
+type itemSet struct {
+	a      *Attribute
+	ik     itemKeyer
+	keys   map[string]struct{}
+	others []any // items without a key
+}
+
+func newItemSet(a *Attribute, n int) *itemSet {
+	return &itemSet{a: a, ik: newItemKeyer(a), keys: make(map[string]struct{}, n)}
+}
+
+func (s *itemSet) add(it any) {
+	if k, ok := s.ik.key(it); ok {
+		s.keys[k] = struct{}{}
+	} else {
+		s.others = append(s.others, it)
+	}
+}
+
+func (s *itemSet) has(it any) bool {
+	if k, ok := s.ik.key(it); ok {
+		_, found := s.keys[k]
+		return found
+	}
+	return slices.ContainsFunc(s.others, func(e any) bool { return sameItem(s.a, e, it) })
+}
+
 // sameItem reports whether two values of a multi-valued attribute are the
 // same value: items with a "value" sub-attribute are compared by it (a
 // member is its id), others as a whole.
 func sameItem(a *Attribute, x, y any) bool {
-	xm, ok1 := x.(map[string]any)
-	ym, ok2 := y.(map[string]any)
-	if ok1 && ok2 {
-		if vs := a.Sub("value"); vs != nil && xm["value"] != nil && ym["value"] != nil {
-			return valuesEqual(vs, xm["value"], ym["value"])
-		}
-		return deepEqual(xm, ym)
+	ik := newItemKeyer(a)
+	if kx, ok := ik.key(x); ok {
+		ky, ok := ik.key(y)
+		return ok && kx == ky
 	}
-	return valuesEqual(a, x, y)
+	if _, ok := ik.key(y); ok {
+		return false
+	}
+	return deepEqual(x, y)
 }
 
-// identifiedByAny reports whether item e is one that a remove operation's
-// value list names: by its "value" when the listed item has one, else by
-// every sub-attribute the listed item gives.
-func identifiedByAny(a *Attribute, given []any, e any) bool {
+// removeIdentified returns old without the items that a remove
+// operation's value list names: by "value" when the listed item has one
+// (Entra ID lists members as {"value": id}), else by every sub-attribute
+// the listed item gives.
+func removeIdentified(a *Attribute, old, given []any) []any {
+	ik := newItemKeyer(a)
+	keys := make(map[string]struct{}, len(given))
+	var partial []map[string]any // listed complex items without "value"
+	var plain []any              // listed simple items without a key
 	for _, g := range given {
-		gm, ok1 := g.(map[string]any)
-		em, ok2 := e.(map[string]any)
-		if !ok1 || !ok2 {
-			if valuesEqual(a, g, e) {
-				return true
+		if k, ok := ik.key(g); ok {
+			keys[k] = struct{}{}
+		} else if m, ok := g.(map[string]any); ok {
+			partial = append(partial, m)
+		} else {
+			plain = append(plain, g)
+		}
+	}
+	kept := make([]any, 0, len(old))
+	for _, e := range old {
+		if k, ok := ik.key(e); ok {
+			if _, found := keys[k]; found {
+				continue
 			}
+		}
+		if matchesAnyPartial(a, partial, e) || slices.ContainsFunc(plain, func(g any) bool { return valuesEqual(a, g, e) }) {
 			continue
 		}
-		if gv := gm["value"]; gv != nil {
-			if valuesEqual(a.Sub("value"), gv, em["value"]) {
-				return true
-			}
-			continue
-		}
+		kept = append(kept, e)
+	}
+	return kept
+}
+
+func matchesAnyPartial(a *Attribute, partial []map[string]any, e any) bool {
+	em, ok := e.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, g := range partial {
 		all := true
-		for k, v := range gm {
+		for k, v := range g {
 			if !valuesEqual(a.Sub(k), v, em[k]) {
 				all = false
 				break
@@ -479,9 +604,4 @@ func deepEqual(x, y any) bool {
 
 func sameMap(x, y map[string]any) bool {
 	return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
-}
-
-// docEqual reports whether two documents are equal.
-func docEqual(x, y map[string]any) bool {
-	return deepEqual(x, y)
 }

@@ -239,3 +239,27 @@ func TestConcurrentMemberPatches(t *testing.T) {
 	assert.Len(t, members, 50, "no member added concurrently may be lost")
 	assert.True(t, strings.HasPrefix(r.json["displayName"].(string), "big-"))
 }
+
+// Entra ID writes a manager as a bare id in a second pass, then checks it
+// with an unqualified "manager eq" filter.
+func TestEntraManagerReference(t *testing.T) {
+	c := newClient(t)
+	ids := seedUsers(t, c, 2)
+	r := c.do("PATCH", "/Users/"+ids[1], `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations":[{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"`+ids[0]+`"}]}`)
+	require.Equal(t, 200, r.status, "%s", r.body)
+	mgr := r.json["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any)["manager"].(map[string]any)
+	assert.Equal(t, ids[0], mgr["value"], "read back in RFC form, never a bare string")
+
+	r = get(c, "/Users", "filter", `id eq "`+ids[1]+`" and manager eq "`+ids[0]+`"`, "attributes", "id")
+	require.Equal(t, 200, r.status, "%s", r.body)
+	assert.Equal(t, 1.0, r.json["totalResults"])
+	assert.Equal(t, 0.0, get(c, "/Users", "filter", `id eq "`+ids[0]+`" and manager eq "`+ids[0]+`"`).json["totalResults"])
+
+	// The old documented form: path "manager" with a one-element array.
+	r = c.do("PATCH", "/Users/"+ids[0], `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations":[{"op":"Add","path":"manager","value":[{"$ref":null,"value":"`+ids[1]+`"}]}]}`)
+	require.Equal(t, 200, r.status, "%s", r.body)
+	mgr = r.json["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any)["manager"].(map[string]any)
+	assert.Equal(t, ids[1], mgr["value"])
+}

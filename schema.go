@@ -324,6 +324,22 @@ func (rt *resourceType) extension(urn string) *Schema {
 	return nil
 }
 
+// extensionAttr finds an attribute by name in the extensions, if exactly
+// one extension defines it.
+func (rt *resourceType) extensionAttr(name string) (*Schema, *Attribute) {
+	var found *Attribute
+	var in *Schema
+	for _, e := range rt.extensions {
+		if a := e.schema.Attr(name); a != nil {
+			if found != nil {
+				return nil, nil
+			}
+			found, in = a, e.schema
+		}
+	}
+	return in, found
+}
+
 // attrRef is an attribute path resolved against a resource type.
 type attrRef struct {
 	// schema holds attr: the core schema, an extension, or nil for the
@@ -371,6 +387,13 @@ func (rt *resourceType) resolve(uri, name, sub string) (attrRef, bool) {
 			ref = attrRef{attr: a}
 		} else if a := rt.schema.Attr(name); a != nil {
 			ref = attrRef{schema: rt.schema, attr: a}
+		} else if uri != "" {
+			return ref, false
+		} else if ext, a := rt.extensionAttr(name); a != nil {
+			// Clients name extension attributes without their URN when
+			// the name is unambiguous: Entra ID checks a manager with
+			// "manager eq …" and sets it with path "manager".
+			ref = attrRef{schema: ext, attr: a}
 		} else {
 			return ref, false
 		}

@@ -143,6 +143,11 @@ func (rt *resourceType) setPath(out map[string]any, s *Schema, path string, v an
 	if a == nil {
 		a = s.Attr(name)
 	}
+	if a == nil && s == rt.schema {
+		if ext, _ := rt.extensionAttr(name); ext != nil {
+			return rt.setPath(out, ext, path, v)
+		}
+	}
 	if a == nil {
 		return rt.unknown(path)
 	}
@@ -227,8 +232,13 @@ func (rt *resourceType) normalizeValue(a *Attribute, v any) (any, error) {
 		return nil, nil
 	}
 	if !a.MultiValued {
-		if _, isList := v.([]any); isList {
-			return nil, errInvalidValue("attribute %q is single-valued but got an array", a.Name)
+		if list, isList := v.([]any); isList {
+			// Entra ID's older manager form wraps the one reference in an
+			// array: [{"$ref": …, "value": "…"}].
+			if len(list) != 1 || a.typ() != TypeComplex || a.Sub("value") == nil {
+				return nil, errInvalidValue("attribute %q is single-valued but got an array", a.Name)
+			}
+			v = list[0]
 		}
 		return rt.normalizeSingle(a, v)
 	}

@@ -128,3 +128,21 @@ func TestDottedKeysMergeWithObject(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"givenName": "Barbara", "familyName": "Jensen"}, doc["name"])
 }
+
+func TestEntraManagerForms(t *testing.T) {
+	rt := newResourceType("User", nil)
+	for _, body := range []string{
+		`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":"m1"}}`,
+		`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"$ref":null,"value":"m1"}]}}`,
+		`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"m1"}}}`,
+		`{"userName":"a","manager":{"value":"m1"}}`,
+	} {
+		doc, err := rt.normalizeDoc(decode(t, body))
+		require.NoError(t, err, body)
+		u := userFromDoc(doc)
+		require.NotNil(t, u.Enterprise, body)
+		assert.Equal(t, "m1", u.Enterprise.Manager.Value, body)
+	}
+	_, err := rt.normalizeDoc(decode(t, `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"value":"m1"},{"value":"m2"}]}}`))
+	requireScimErr(t, err, 400, ScimTypeInvalidValue)
+}

@@ -7,21 +7,13 @@ import (
 	"github.com/scimkit/scim"
 )
 
-// groupRec is a stored group. Its members live outside g, in an
-// append-only slice (removals leave a dead slot until compaction) indexed by
-// member value, so that adding or removing one member of a huge group costs
-// O(1) and copying the member list happens only when a read asks for it.
+// groupRec is a stored group. Its members live outside g, in a list
+// indexed by member value, so that a change to one member of a huge group
+// costs O(1), and the member list is copied only when a read asks for it.
 type groupRec struct {
-	g         scim.Group // Members is always nil
-	pos       int        // slot in partition.groupOrder
-	members   []member
-	memberIdx map[string]int32 // foldKey(Value) -> index in members
-	dead      int              // dead slots in members
-}
-
-type member struct {
-	scim.MultiValue
-	dead bool
+	g       scim.Group // Members is always nil
+	pos     int        // slot in partition.groupOrder
+	members memberList
 }
 
 func (r *groupRec) setPos(p int) { r.pos = p }
@@ -32,92 +24,13 @@ func (r *groupRec) touch(b *backend) {
 	r.g.Meta.Version = b.nextVersion()
 }
 
-// setMembers makes vs the members of r, dropping later duplicates of a
-// member value (compared case-insensitively, as filters compare them).
-func (r *groupRec) setMembers(vs []scim.MultiValue) {
-	r.members, r.memberIdx, r.dead = nil, nil, 0
-	if len(vs) == 0 {
-		return
-	}
-	r.members = make([]member, 0, len(vs))
-	r.memberIdx = make(map[string]int32, len(vs))
-	for _, v := range vs {
-		r.addMember(foldKey(v.Value), v)
-	}
-}
-
-// addMember adds v, whose value has the given key, unless it is a member;
-// it reports whether it did.
-func (r *groupRec) addMember(key string, v scim.MultiValue) bool {
-	if _, ok := r.memberIdx[key]; ok {
-		return false
-	}
-	if r.memberIdx == nil {
-		r.memberIdx = make(map[string]int32)
-	}
-	v.Type = internType(v.Type)
-	r.memberIdx[key] = int32(len(r.members))
-	r.members = append(r.members, member{MultiValue: v})
-	return true
-}
-
-// removeMember removes the member with the given key, if any, and reports
-// whether it did.
-func (r *groupRec) removeMember(key string) bool {
-	i, ok := r.memberIdx[key]
-	if !ok {
-		return false
-	}
-	delete(r.memberIdx, key)
-	r.members[i] = member{dead: true}
-	r.dead++
-	if r.dead >= 32 && r.dead*2 >= len(r.members) {
-		live := r.members[:0]
-		for _, m := range r.members {
-			if !m.dead {
-				r.memberIdx[foldKey(m.Value)] = int32(len(live))
-				live = append(live, m)
-			}
-		}
-		clear(r.members[len(live):])
-		r.members, r.dead = live, 0
-	}
-	return true
-}
-
-// liveMembers returns a copy of the members.
-func (r *groupRec) liveMembers() []scim.MultiValue {
-	n := len(r.members) - r.dead
-	if n == 0 {
-		return nil
-	}
-	out := make([]scim.MultiValue, 0, n)
-	for _, m := range r.members {
-		if !m.dead {
-			out = append(out, m.MultiValue)
-		}
-	}
-	return out
-}
-
-// membersWith returns the members whose keys are in keys.
-func (r *groupRec) membersWith(keys []string) []scim.MultiValue {
-	var out []scim.MultiValue
-	for _, k := range keys {
-		if i, ok := r.memberIdx[k]; ok {
-			out = append(out, r.members[i].MultiValue)
-		}
-	}
-	return out
-}
-
 // groupOut returns the copy of r that a read returns.
 func groupOut(r *groupRec, opts scim.ReadOptions) *scim.Group {
 	c := new(scim.Group)
 	*c = r.g
 	c.Extensions = copyExtensions(r.g.Extensions)
 	if !opts.SkipMembership {
-		c.Members = r.liveMembers()
+		c.Members = r.members.all()
 	}
 	return c
 }
@@ -141,7 +54,7 @@ func (s *GroupStore) Get(ctx context.Context, id string, opts scim.ReadOptions) 
 // Create stores a copy of g with a new random id and returns it as stored.
 func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, error) {
 	r := &groupRec{g: copyGroupIn(g)}
-	r.setMembers(g.Members)
+	r.members.set(g.Members)
 	p := s.b.partition(ctx, true)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -153,7 +66,7 @@ func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, er
 	if r.g.ExternalID != "" {
 		p.groupExt.add(r.g.ExternalID, r)
 	}
-	for k := range r.memberIdx {
+	for k := range r.members.idx {
 		p.memberOf.add(k, r)
 	}
 	p.groupOrder.push(r)
@@ -164,7 +77,7 @@ func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, er
 // creation time, and returns it as stored.
 func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
 	n := &groupRec{g: copyGroupIn(g)}
-	n.setMembers(g.Members)
+	n.members.set(g.Members)
 	p := s.b.partition(ctx, false)
 	if p == nil {
 		return nil, errNotFound("group", g.ID)
@@ -192,17 +105,17 @@ func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion strin
 	}
 	// Only the difference touches the reverse index, so renaming a big
 	// group costs map lookups, not index rewrites.
-	for k := range r.memberIdx {
-		if _, ok := n.memberIdx[k]; !ok {
+	for k := range r.members.idx {
+		if !n.members.has(k) {
 			p.memberOf.remove(k, r)
 		}
 	}
-	for k := range n.memberIdx {
-		if _, ok := r.memberIdx[k]; !ok {
+	for k := range n.members.idx {
+		if !r.members.has(k) {
 			p.memberOf.add(k, r)
 		}
 	}
-	r.members, r.memberIdx, r.dead = n.members, n.memberIdx, n.dead
+	r.members = n.members
 	n.g.ID = r.g.ID
 	n.g.Meta = scim.Meta{
 		ResourceType: "Group",
@@ -235,7 +148,7 @@ func (s *GroupStore) Delete(ctx context.Context, id string, ifVersion string) er
 	if r.g.ExternalID != "" {
 		p.groupExt.remove(r.g.ExternalID, r)
 	}
-	for k := range r.memberIdx {
+	for k := range r.members.idx {
 		p.memberOf.remove(k, r)
 	}
 	p.groupOrder.remove(r.pos)
@@ -262,13 +175,13 @@ func (s *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sci
 	}
 	changed := false
 	for _, m := range add {
-		if k := foldKey(m.Value); r.addMember(k, m) {
+		if k := foldKey(m.Value); r.members.add(k, m) {
 			p.memberOf.add(k, r)
 			changed = true
 		}
 	}
 	for _, v := range remove {
-		if k := foldKey(v); r.removeMember(k) {
+		if k := foldKey(v); r.members.remove(k) {
 			p.memberOf.remove(k, r)
 			changed = true
 		}

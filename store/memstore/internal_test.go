@@ -101,9 +101,9 @@ func TestMemberCompactionKeepsOrder(t *testing.T) {
 	}
 	_, err = gs.PatchMembers(ctx, g.ID, nil, remove, "")
 	require.NoError(t, err)
-	r := gs.b.partition(ctx, false).groups[g.ID]
-	require.Less(t, len(r.members), 100, "80 removals out of 100 compact the member list")
-	require.Len(t, r.members, 20+r.dead)
+	l := &gs.b.partition(ctx, false).groups[g.ID].members
+	require.Less(t, l.slots, 100, "80 removals out of 100 compact the member list")
+	require.Equal(t, 20, l.size())
 	got, err := gs.Get(ctx, g.ID, scim.ReadOptions{})
 	require.NoError(t, err)
 	var want []scim.MultiValue
@@ -243,7 +243,7 @@ func allocated(n int, fn func()) uint64 {
 }
 
 func TestBigGroupsAreNotCopied(t *testing.T) {
-	const size = 50_000
+	const size = 20_000
 	ctx := context.Background()
 	us, gs := New()
 	u, err := us.Create(ctx, &scim.User{UserName: "alice"})
@@ -257,10 +257,14 @@ func TestBigGroupsAreNotCopied(t *testing.T) {
 	require.NoError(t, err)
 	listCost := size * 64 // bytes a copy of the member list would cost, at least
 
-	// The first add may grow the slot slice (amortised O(1)); later ones
-	// fit.
-	_, err = gs.PatchMembers(ctx, g.ID, []scim.MultiValue{{Value: "warm-up"}}, nil, "")
-	require.NoError(t, err)
+	// The first add starts a new chunk of slots rather than copying the
+	// members to a bigger slice.
+	first := allocated(1, func() {
+		if _, err := gs.PatchMembers(ctx, g.ID, []scim.MultiValue{{Value: "first"}}, nil, ""); err != nil {
+			panic(err)
+		}
+	})
+	assert.Less(t, first, uint64(listCost/2), "the first add to a group of %d allocates %d bytes", size, first)
 	i := 0
 	perPatch := allocated(200, func() {
 		i++
@@ -337,4 +341,94 @@ func TestSortByMultiValuedSubAttribute(t *testing.T) {
 		wantUsers = []string{b.ID, a.ID}
 	}
 	require.Equal(t, wantUsers, []string{upage.Resources[0].ID, upage.Resources[1].ID})
+}
+
+func TestDeleteBumpsGroupVersions(t *testing.T) {
+	ctx := context.Background()
+	us, gs := New()
+	u, err := us.Create(ctx, &scim.User{UserName: "alice"})
+	require.NoError(t, err)
+	inner, err := gs.Create(ctx, &scim.Group{DisplayName: "inner"})
+	require.NoError(t, err)
+	g, err := gs.Create(ctx, &scim.Group{DisplayName: "outer", Members: []scim.MultiValue{
+		{Value: u.ID, Type: "User"}, {Value: inner.ID, Type: "Group"}, {Value: "other"}}})
+	require.NoError(t, err)
+	untouched, err := gs.Create(ctx, &scim.Group{DisplayName: "unrelated", Members: []scim.MultiValue{{Value: "other"}}})
+	require.NoError(t, err)
+
+	require.NoError(t, us.Delete(ctx, u.ID, ""))
+	after, err := gs.Get(ctx, g.ID, scim.ReadOptions{})
+	require.NoError(t, err)
+	require.NotEqual(t, g.Meta.Version, after.Meta.Version)
+	require.Equal(t, []string{inner.ID, "other"}, []string{after.Members[0].Value, after.Members[1].Value})
+	// A stale read-modify-write cannot bring the deleted user back.
+	_, err = gs.Replace(ctx, g, g.Meta.Version)
+	require.ErrorIs(t, err, scim.ErrPreconditionFailed)
+
+	// Deleting a group removes it from the groups it is a member of.
+	require.NoError(t, gs.Delete(ctx, inner.ID, ""))
+	final, err := gs.Get(ctx, g.ID, scim.ReadOptions{})
+	require.NoError(t, err)
+	require.NotEqual(t, after.Meta.Version, final.Meta.Version)
+	require.Equal(t, []scim.MultiValue{{Value: "other"}}, final.Members)
+	same, err := gs.Get(ctx, untouched.ID, scim.ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, untouched.Meta.Version, same.Meta.Version, "a group without the deleted member keeps its version")
+}
+
+func TestMemberValuesAreCaseInsensitive(t *testing.T) {
+	ctx := context.Background()
+	_, gs := New()
+	g, err := gs.Create(ctx, &scim.Group{DisplayName: "g", Members: []scim.MultiValue{{Value: "ABC"}, {Value: "abc"}, {Value: "x"}}})
+	require.NoError(t, err)
+	require.Equal(t, []scim.MultiValue{{Value: "ABC"}, {Value: "x"}}, g.Members, "the later duplicate is dropped; values are kept as sent")
+	p, err := gs.PatchMembers(ctx, g.ID, []scim.MultiValue{{Value: "aBc"}}, nil, "")
+	require.NoError(t, err)
+	require.Equal(t, g.Meta.Version, p.Meta.Version, "adding an existing member in another case changes nothing")
+	_, err = gs.PatchMembers(ctx, g.ID, nil, []string{"abc"}, "")
+	require.NoError(t, err)
+	got, err := gs.Get(ctx, g.ID, scim.ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []scim.MultiValue{{Value: "x"}}, got.Members)
+}
+
+func TestMemberList(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var l memberList
+	var model []string // live values in order
+	next := 0
+	l.set([]scim.MultiValue{{Value: "seed-a"}, {Value: "SEED-A"}, {Value: "seed-b"}})
+	model = []string{"seed-a", "seed-b"}
+	for range 300 {
+		for range rng.IntN(40) {
+			v := fmt.Sprintf("v%d", next)
+			next++
+			require.True(t, l.add(foldKey(v), scim.MultiValue{Value: v}))
+			model = append(model, v)
+		}
+		if len(model) > 0 {
+			v := model[rng.IntN(len(model))]
+			require.False(t, l.add(foldKey(strings.ToUpper(v)), scim.MultiValue{Value: v}), "duplicate %s", v)
+		}
+		for range rng.IntN(len(model) + 1) {
+			i := rng.IntN(len(model))
+			require.True(t, l.remove(foldKey(model[i])))
+			model = append(model[:i], model[i+1:]...)
+		}
+		require.False(t, l.remove("absent"))
+		got := l.all()
+		require.Len(t, got, len(model))
+		for i, m := range got {
+			require.Equal(t, model[i], m.Value)
+		}
+		require.Equal(t, len(model), l.size())
+		require.True(t, l.dead < 32 || l.dead*2 < l.slots, "compaction keeps dead slots bounded")
+		for _, c := range l.chunks[:max(len(l.chunks)-1, 0)] {
+			require.Equal(t, len(c), cap(c), "only the last chunk has room")
+		}
+		if len(model) > 0 {
+			v := model[len(model)/2]
+			require.Equal(t, []scim.MultiValue{{Value: v}}, l.with([]string{foldKey(v), "absent"}))
+		}
+	}
 }

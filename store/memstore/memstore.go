@@ -61,6 +61,12 @@ type UserStore struct{ b *backend }
 
 // GroupStore is the in-memory [scim.GroupStore] made by [New]. It also
 // implements [scim.MemberPatcher].
+//
+// Member values are compared case-insensitively, as filters compare them,
+// so a group never holds two members whose values differ only in case.
+// Deleting a user or group removes it from the members of every group, and
+// each group so changed gets a new version, so that a client holding the
+// old one cannot write the deleted member back.
 type GroupStore struct{ b *backend }
 
 var (
@@ -130,7 +136,7 @@ type partition struct {
 	groupNames multiIndex[*groupRec] // by foldKey(displayName)
 	groupExt   multiIndex[*groupRec]
 	// memberOf maps foldKey(member value) to the groups with that member:
-	// the reverse of groupRec.memberIdx, for User.Groups and for removing a
+	// the reverse of memberList.idx, for User.Groups and for removing a
 	// deleted resource from its groups.
 	memberOf multiIndex[*groupRec]
 }
@@ -213,7 +219,7 @@ func (p *partition) unlinkMember(b *backend, id string) {
 	var gs []*groupRec
 	p.memberOf.get(key, func(g *groupRec) { gs = append(gs, g) })
 	for _, g := range gs {
-		g.removeMember(key)
+		g.members.remove(key)
 		g.touch(b)
 	}
 	p.memberOf.removeAll(key)

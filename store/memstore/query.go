@@ -28,32 +28,32 @@ func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
 		return page
 	}
 	match := p.userMatcher(q.Filter)
-	each := p.userOrder.all
+	var cands []*userRec
+	indexed := false
 	if q.Filter != nil {
-		if cands, ok := p.userCandidates(q.Filter.Expr); ok {
-			each = inOrder(cands, func(r *userRec) int { return r.pos })
+		if cands, indexed = p.userCandidates(q.Filter.Expr); indexed {
+			cands = inOrder(cands, func(r *userRec) int { return r.pos })
 		} else {
 			b.scans.Add(1)
 		}
 	}
 	if q.SortBy == "" {
 		page := &scim.Page[scim.User]{Resources: []*scim.User{}}
-		each(func(r *userRec) bool {
-			if match(r) {
+		forEach(&p.userOrder, cands, indexed, func(r *userRec) {
+			if match.ok(r) {
 				page.TotalResults++
 				if page.TotalResults >= start && len(page.Resources) < count {
 					page.Resources = append(page.Resources, p.userOut(r, q.ReadOptions))
 				}
 			}
-			return true
 		})
 		return page
 	}
 	// A stored user has no Groups; sorting by groups.value needs them.
 	withGroups := isSubOf(q.SortBy, "groups")
 	var matched []*scim.User
-	each(func(r *userRec) bool {
-		if match(r) {
+	forEach(&p.userOrder, cands, indexed, func(r *userRec) {
+		if match.ok(r) {
 			u := &r.u
 			if withGroups {
 				v := r.u
@@ -62,7 +62,6 @@ func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
 			}
 			matched = append(matched, u)
 		}
-		return true
 	})
 	sorted := scim.ApplyQuery(matched, &scim.Query{SortBy: q.SortBy, SortDescending: q.SortDescending, StartIndex: start, Count: count})
 	page := &scim.Page[scim.User]{TotalResults: sorted.TotalResults, Resources: make([]*scim.User, 0, len(sorted.Resources))}
@@ -84,41 +83,40 @@ func (p *partition) listGroups(b *backend, q *scim.Query) *scim.Page[scim.Group]
 		return page
 	}
 	match := groupMatcher(q.Filter)
-	each := p.groupOrder.all
+	var cands []*groupRec
+	indexed := false
 	if q.Filter != nil {
-		if cands, ok := p.groupCandidates(q.Filter.Expr); ok {
-			each = inOrder(cands, func(r *groupRec) int { return r.pos })
+		if cands, indexed = p.groupCandidates(q.Filter.Expr); indexed {
+			cands = inOrder(cands, func(r *groupRec) int { return r.pos })
 		} else {
 			b.scans.Add(1)
 		}
 	}
 	if q.SortBy == "" {
 		page := &scim.Page[scim.Group]{Resources: []*scim.Group{}}
-		each(func(r *groupRec) bool {
-			if match(r) {
+		forEach(&p.groupOrder, cands, indexed, func(r *groupRec) {
+			if match.ok(r) {
 				page.TotalResults++
 				if page.TotalResults >= start && len(page.Resources) < count {
 					page.Resources = append(page.Resources, groupOut(r, q.ReadOptions))
 				}
 			}
-			return true
 		})
 		return page
 	}
 	// A stored group has no Members; sorting by members.value needs them.
 	withMembers := isSubOf(q.SortBy, "members")
 	var matched []*scim.Group
-	each(func(r *groupRec) bool {
-		if match(r) {
+	forEach(&p.groupOrder, cands, indexed, func(r *groupRec) {
+		if match.ok(r) {
 			g := &r.g
 			if withMembers {
 				v := r.g
-				v.Members = r.liveMembers()
+				v.Members = r.members.all()
 				g = &v
 			}
 			matched = append(matched, g)
 		}
-		return true
 	})
 	sorted := scim.ApplyQuery(matched, &scim.Query{SortBy: q.SortBy, SortDescending: q.SortDescending, StartIndex: start, Count: count})
 	page := &scim.Page[scim.Group]{TotalResults: sorted.TotalResults, Resources: make([]*scim.Group, 0, len(sorted.Resources))}
@@ -128,64 +126,99 @@ func (p *partition) listGroups(b *backend, q *scim.Query) *scim.Page[scim.Group]
 	return page
 }
 
-// inOrder returns an iterator over rs in creation order, without
-// duplicates.
-func inOrder[T comparable](rs []T, pos func(T) int) func(func(T) bool) {
+// inOrder returns rs in creation order, without duplicates.
+func inOrder[T comparable](rs []T, pos func(T) int) []T {
+	if len(rs) < 2 {
+		return rs
+	}
 	slices.SortFunc(rs, func(a, b T) int { return pos(a) - pos(b) })
-	rs = slices.Compact(rs)
-	return func(fn func(T) bool) {
-		for _, r := range rs {
-			if !fn(r) {
-				return
-			}
-		}
-	}
+	return slices.Compact(rs)
 }
 
-// userMatcher returns the test of a stored user against f. The stored user
-// has no Groups, so a filter on groups sees a copy that has them.
-func (p *partition) userMatcher(f *scim.Filter) func(*userRec) bool {
+// forEach calls fn for each candidate if indexed, else for every record
+// of o, in order.
+func forEach[T positioned](o *order[T], cands []T, indexed bool, fn func(T)) {
+	if indexed {
+		for _, r := range cands {
+			fn(r)
+		}
+		return
+	}
+	o.all(func(r T) bool { fn(r); return true })
+}
+
+// userMatch tests stored users against a filter. A stored user has no
+// Groups, so a filter on groups sees a copy that has them.
+type userMatch struct {
+	p      *partition
+	f      *scim.Filter
+	groups bool
+}
+
+func (p *partition) userMatcher(f *scim.Filter) userMatch {
+	return userMatch{p: p, f: f, groups: f != nil && refersTo(f.Expr, "groups")}
+}
+
+func (m userMatch) ok(r *userRec) bool {
 	switch {
-	case f == nil:
-		return func(*userRec) bool { return true }
-	case refersTo(f.Expr, "groups"):
-		return func(r *userRec) bool {
-			v := r.u
-			v.Groups = p.groupsOf(v.ID)
-			return scim.Match(f, &v)
-		}
+	case m.f == nil:
+		return true
+	case m.groups:
+		v := r.u
+		v.Groups = m.p.groupsOf(v.ID)
+		return scim.Match(m.f, &v)
 	default:
-		return func(r *userRec) bool { return scim.Match(f, &r.u) }
+		return scim.Match(m.f, &r.u)
 	}
 }
 
-// groupMatcher returns the test of a stored group against f. The stored
-// group has no Members. When f tests membership only by equality on member
-// values, which is how identity providers ask ("id eq … and members eq …"),
-// the group is tested with just the members that f names: the result is the
-// same as with all of them, without copying a list of 100,000. Other
-// filters on members see a copy with all of them.
-func groupMatcher(f *scim.Filter) func(*groupRec) bool {
+// groupMatch tests stored groups against a filter. A stored group has no
+// Members. When the filter tests membership only by equality on member
+// values, which is how identity providers ask ("id eq … and members eq
+// …"), the group is tested with just the members that the filter names:
+// the result is the same as with all of them, without copying a list of
+// 100,000. Other filters on members see a copy with all of them.
+type groupMatch struct {
+	f       *scim.Filter
+	members int // membersNone, membersNamed or membersAll
+	keys    []string
+}
+
+const (
+	membersNone = iota
+	membersNamed
+	membersAll
+)
+
+func groupMatcher(f *scim.Filter) groupMatch {
 	if f == nil {
-		return func(*groupRec) bool { return true }
+		return groupMatch{}
 	}
 	keys, refers, exact := memberKeys(f.Expr)
 	switch {
 	case !refers:
-		return func(r *groupRec) bool { return scim.Match(f, &r.g) }
+		return groupMatch{f: f, members: membersNone}
 	case exact:
-		return func(r *groupRec) bool {
-			v := r.g
-			v.Members = r.membersWith(keys)
-			return scim.Match(f, &v)
-		}
+		return groupMatch{f: f, members: membersNamed, keys: keys}
 	default:
-		return func(r *groupRec) bool {
-			v := r.g
-			v.Members = r.liveMembers()
-			return scim.Match(f, &v)
-		}
+		return groupMatch{f: f, members: membersAll}
 	}
+}
+
+func (m groupMatch) ok(r *groupRec) bool {
+	if m.f == nil {
+		return true
+	}
+	if m.members == membersNone {
+		return scim.Match(m.f, &r.g)
+	}
+	v := r.g
+	if m.members == membersNamed {
+		v.Members = r.members.with(m.keys)
+	} else {
+		v.Members = r.members.all()
+	}
+	return scim.Match(m.f, &v)
 }
 
 // userCandidates returns a superset of the users that e matches, from the
@@ -272,13 +305,22 @@ func (p *partition) groupCandidates(e filter.Expression) ([]*groupRec, bool) {
 // side) or an "or" (those of both sides, if both are indexed).
 func combine[T any](e *filter.LogicalExpression, cands func(filter.Expression) ([]T, bool)) ([]T, bool) {
 	l, lok := cands(e.Left)
-	r, rok := cands(e.Right)
 	if strings.EqualFold(string(e.Operator), string(filter.OR)) {
-		if lok && rok {
-			return append(l, r...), true
+		if !lok {
+			return nil, false
 		}
-		return nil, false
+		r, rok := cands(e.Right)
+		if !rok {
+			return nil, false
+		}
+		return append(l, r...), true
 	}
+	// "id eq … and members eq …": one candidate is as good as it gets, so
+	// the other side (all the groups of a user) is not looked up.
+	if lok && len(l) <= 1 {
+		return l, true
+	}
+	r, rok := cands(e.Right)
 	switch {
 	case lok && rok:
 		if len(r) < len(l) {

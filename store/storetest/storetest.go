@@ -17,7 +17,9 @@
 //
 // Filter and sort tests build their queries with [scim.ParseUserFilter] and
 // [scim.ParseGroupFilter], so a store is checked against the filters the
-// handler really passes.
+// handler really passes. Some tests sleep a few milliseconds between writes
+// and expect Meta.LastModified to tell them apart, so a store must keep
+// timestamps to the millisecond at least.
 package storetest
 
 import (
