@@ -279,14 +279,7 @@ type typedCompiler[T any] struct {
 func (c *typedCompiler[T]) compile(e filter.Expression) (func(*T) bool, error) {
 	switch e := e.(type) {
 	case *filter.LogicalExpression:
-		ps, err := compileTerms(e, c.compile)
-		if err != nil {
-			return nil, err
-		}
-		if e.Operator == filter.AND {
-			return allOf(ps), nil
-		}
-		return anyOf(ps), nil
+		return compileLogical(e, c.compile)
 	case *filter.NotExpression:
 		p, err := c.compile(e.Expression)
 		if err != nil {
@@ -479,9 +472,10 @@ func stringTest[T any](get func(*T) string, cm comparer) func(*T) bool {
 	return func(t *T) bool { v := get(t); return v != "" && cm.str(v) }
 }
 
-// compileTerms compiles the operands of a chain of the same logical
-// operator (a and b and c) into a flat list.
-func compileTerms[X any](e *filter.LogicalExpression, compile func(filter.Expression) (func(X) bool, error)) ([]func(X) bool, error) {
+// compileLogical compiles a chain of the same logical operator
+// (a and b and c) into one test over its flattened operands, which
+// compile compiles.
+func compileLogical[X any](e *filter.LogicalExpression, compile func(filter.Expression) (func(X) bool, error)) (func(X) bool, error) {
 	var ps []func(X) bool
 	var walk func(filter.Expression) error
 	walk = func(x filter.Expression) error {
@@ -495,7 +489,13 @@ func compileTerms[X any](e *filter.LogicalExpression, compile func(filter.Expres
 		ps = append(ps, p)
 		return err
 	}
-	return ps, walk(e)
+	if err := walk(e); err != nil {
+		return nil, err
+	}
+	if e.Operator == filter.AND {
+		return allOf(ps), nil
+	}
+	return anyOf(ps), nil
 }
 
 func allOf[X any](ps []func(X) bool) func(X) bool {
@@ -559,14 +559,7 @@ func compileItemFilter(expr filter.Expression, attr *Attribute) (func(item map[s
 func compileDoc(e filter.Expression, attrs []*Attribute) (func(map[string]any) bool, error) {
 	switch e := e.(type) {
 	case *filter.LogicalExpression:
-		ps, err := compileTerms(e, func(x filter.Expression) (func(map[string]any) bool, error) { return compileDoc(x, attrs) })
-		if err != nil {
-			return nil, err
-		}
-		if e.Operator == filter.AND {
-			return allOf(ps), nil
-		}
-		return anyOf(ps), nil
+		return compileLogical(e, func(x filter.Expression) (func(map[string]any) bool, error) { return compileDoc(x, attrs) })
 	case *filter.NotExpression:
 		p, err := compileDoc(e.Expression, attrs)
 		return not(p), err

@@ -43,6 +43,12 @@ type filterParser struct {
 	pos   int
 	depth int
 	terms int
+	// patchPath is set while parsing a PATCH path (parsePatchPath), whose
+	// compare values end up in documents (an item created from the value
+	// filter) rather than only in comparisons: it rejects bare words,
+	// keeps numbers as written, and leaves the schema URN to be checked
+	// when the path is resolved, as any registered extension may be named.
+	patchPath bool
 }
 
 // parseFilterSyntax parses expr into a syntax tree without looking at any
@@ -196,6 +202,18 @@ func (p *filterParser) parseUnary() (filter.Expression, error) {
 
 // parseGroup parses "(" filter ")".
 func (p *filterParser) parseGroup() (filter.Expression, error) {
+	return p.parseEnclosed(')', "parenthesis")
+}
+
+// parseValueFilter parses "[" valFilter "]", the value filter of a value
+// path in a filter or in a PATCH path.
+func (p *filterParser) parseValueFilter() (filter.Expression, error) {
+	return p.parseEnclosed(']', "value filter")
+}
+
+// parseEnclosed parses a filter between the opening character at p.pos
+// and end; what names the construct in errors.
+func (p *filterParser) parseEnclosed(end byte, what string) (filter.Expression, error) {
 	open := p.pos
 	p.pos++
 	if err := p.enter(); err != nil {
@@ -206,11 +224,11 @@ func (p *filterParser) parseGroup() (filter.Expression, error) {
 		return nil, err
 	}
 	p.skipSpace()
-	if p.peek() != ')' {
+	if p.peek() != end {
 		if p.eof() {
-			return nil, p.errorAt(open, "the parenthesis opened here is never closed")
+			return nil, p.errorAt(open, "the %s opened here is never closed", what)
 		}
-		return nil, p.errorf("expected \")\", found %s", p.found())
+		return nil, p.errorf("expected \"%c\", found %s", end, p.found())
 	}
 	p.pos++
 	p.depth--
@@ -228,31 +246,15 @@ func (p *filterParser) parseAttrExpr() (filter.Expression, error) {
 		p.pos = save
 		return p.parseComparison(path)
 	}
-	open := p.pos
-	p.pos++
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	inner, err := p.parseOr()
+	inner, err := p.parseValueFilter()
 	if err != nil {
 		return nil, err
 	}
-	p.skipSpace()
-	if p.peek() != ']' {
-		if p.eof() {
-			return nil, p.errorAt(open, "the value filter opened here is never closed")
-		}
-		return nil, p.errorf("expected \"]\", found %s", p.found())
-	}
-	p.pos++
-	p.depth--
 	if p.peek() == '.' {
 		// Entra ID: emails[type eq "work"].value eq "x".
-		p.pos++
-		start := p.pos
-		name := p.scanName()
-		if !validAttrName(name) {
-			return nil, p.errorAt(start, "expected a sub-attribute name after \"].\", found %s", p.foundAt(start))
+		name, err := p.parseSubAttr()
+		if err != nil {
+			return nil, err
 		}
 		leaf, err := p.parseComparison(filter.AttributePath{AttributeName: name})
 		if err != nil {
@@ -261,6 +263,17 @@ func (p *filterParser) parseAttrExpr() (filter.Expression, error) {
 		inner = &filter.LogicalExpression{Left: inner, Right: leaf, Operator: filter.AND}
 	}
 	return &filter.ValuePath{AttributePath: path, ValueFilter: inner}, nil
+}
+
+// parseSubAttr parses the "." ATTRNAME that follows a value filter.
+func (p *filterParser) parseSubAttr() (string, error) {
+	p.pos++
+	start := p.pos
+	name := p.scanName()
+	if !validAttrName(name) {
+		return "", p.errorAt(start, "expected a sub-attribute name after \"].\", found %s", p.foundAt(start))
+	}
+	return name, nil
 }
 
 func (p *filterParser) foundAt(pos int) string {
@@ -273,11 +286,12 @@ func (p *filterParser) foundAt(pos int) string {
 
 // scanName consumes a run of attribute name characters.
 func (p *filterParser) scanName() string {
-	start := p.pos
-	for !p.eof() && isNameChar(p.s[p.pos]) {
-		p.pos++
+	start, i := p.pos, p.pos
+	for i < len(p.s) && isNameChar(p.s[i]) {
+		i++
 	}
-	return p.s[start:p.pos]
+	p.pos = i
+	return p.s[start:i]
 }
 
 // validAttrName reports whether s is an ATTRNAME: an optional "$" (for
@@ -299,11 +313,12 @@ func validAttrName(s string) bool {
 // contain dots ("2.0") and colons, so the whole run is read first and split
 // at its last colon.
 func (p *filterParser) parseAttrPath() (filter.AttributePath, error) {
-	start := p.pos
-	for !p.eof() && (isNameChar(p.s[p.pos]) || p.s[p.pos] == '.' || p.s[p.pos] == ':') {
-		p.pos++
+	start, i := p.pos, p.pos
+	for i < len(p.s) && (isNameChar(p.s[i]) || p.s[i] == '.' || p.s[i] == ':') {
+		i++
 	}
-	run := p.s[start:p.pos]
+	p.pos = i
+	run := p.s[start:i]
 	if run == "" {
 		return filter.AttributePath{}, p.errorf("expected an attribute name, found %s", p.found())
 	}
@@ -311,7 +326,7 @@ func (p *filterParser) parseAttrPath() (filter.AttributePath, error) {
 	rest := run
 	if i := strings.LastIndexByte(run, ':'); i >= 0 {
 		uri := run[:i]
-		if !validURI(uri) {
+		if !p.patchPath && !validURI(uri) {
 			return path, p.errorAt(start, "%q is not a valid schema URN followed by an attribute name", run)
 		}
 		path.URIPrefix = &uri
@@ -323,6 +338,8 @@ func (p *filterParser) parseAttrPath() (filter.AttributePath, error) {
 	}
 	path.AttributeName = name
 	if hasSub {
+		// A copy, so that paths without one do not move sub to the heap.
+		sub := sub
 		path.SubAttribute = &sub
 	}
 	return path, nil
@@ -337,7 +354,7 @@ func validURI(s string) bool {
 		}
 		for i := 0; i < len(seg); i++ {
 			c := seg[i]
-			if !(isAlpha(c) || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			if !(isAlpha(c) || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
 				return false
 			}
 		}
@@ -365,6 +382,7 @@ func (p *filterParser) parseComparison(path filter.AttributePath) (filter.Expres
 	for _, o := range compareOps {
 		if strings.EqualFold(word, string(o)) {
 			op = o
+			break
 		}
 	}
 	if op == "" {
@@ -383,13 +401,21 @@ func (p *filterParser) parseComparison(path filter.AttributePath) (filter.Expres
 	return &filter.AttributeExpression{AttributePath: path, Operator: op, CompareValue: v}, nil
 }
 
-// parseValue parses a JSON string, number, true, false or null, or a bare
-// word. Strings keep their escapes, as filter.ParseFilter keeps them.
+// parseValue parses a JSON string, number, true, false or null, or (but
+// not in a PATCH path) a bare word. Strings keep their escapes, as
+// filter.ParseFilter keeps them.
 func (p *filterParser) parseValue() (any, error) {
 	start := p.pos
 	if p.peek() == '"' {
 		p.pos++
 		for {
+			// Skip plain characters in a tight loop: most strings have
+			// nothing else.
+			i := p.pos
+			for i < len(p.s) && p.s[i] >= 0x20 && p.s[i] != '"' && p.s[i] != '\\' {
+				i++
+			}
+			p.pos = i
 			if p.eof() {
 				return nil, p.errorAt(start, "the string starting here is never closed")
 			}
@@ -402,10 +428,8 @@ func (p *filterParser) parseValue() (any, error) {
 				if err := p.escape(); err != nil {
 					return nil, err
 				}
-			case c < 0x20:
-				return nil, p.errorf("control character %U in a string; escape it", rune(c))
 			default:
-				p.pos++
+				return nil, p.errorf("control character %U in a string; escape it", rune(c))
 			}
 		}
 	}
@@ -423,8 +447,12 @@ func (p *filterParser) parseValue() (any, error) {
 	case strings.EqualFold(word, "null"):
 		return nil, nil
 	case isJSONNumber(word):
-		return json.Number(strings.ReplaceAll(word, "E", "e")), nil
-	case word[0] == '\'' || word[0] == '`' || strings.ContainsAny(word, "\\{}<>"),
+		if !p.patchPath {
+			// As filter.ParseFilterNumber writes it.
+			word = strings.ReplaceAll(word, "E", "e")
+		}
+		return json.Number(word), nil
+	case p.patchPath, word[0] == '\'' || word[0] == '`' || strings.ContainsAny(word, "\\{}<>"),
 		strings.EqualFold(word, "and"), strings.EqualFold(word, "or"), strings.EqualFold(word, "not"):
 		return nil, p.errorAt(start, "expected a value (a quoted string, a number, true, false or null), found %s", p.foundAt(start))
 	}

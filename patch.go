@@ -315,7 +315,7 @@ func (p *patcher) applyExtension(op *patchOp, ext *Schema, value any) error {
 		m, _ := p.doc[ext.ID].(map[string]any)
 		for _, a := range ext.Attributes {
 			if a.mutability() == Immutable && m[a.Name] != nil {
-				return errMutability("operation %d: %q is immutable", op.n, ext.ID+":"+a.Name)
+				return errImmutable(op, ext.ID+":"+a.Name)
 			}
 		}
 		p.put(ext.ID, nil)
@@ -478,11 +478,7 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 		if old == nil {
 			return nil
 		}
-		if a.mutability() == Immutable {
-			return errMutability("operation %d: %q is immutable", op.n, t.text)
-		}
-		p.set(t.ref, nil)
-		return nil
+		return p.unassign(op, t)
 	}
 	nv, err := p.normalize(op, a, value, t.text)
 	if err != nil {
@@ -492,7 +488,7 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 		if nv == nil {
 			if op.op == opReplace {
 				if old != nil && a.mutability() == Immutable {
-					return errMutability("operation %d: %q is immutable", op.n, t.text)
+					return errImmutable(op, t.text)
 				}
 				p.set(t.ref, nil)
 			}
@@ -509,10 +505,36 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 		return nil
 	}
 	if a.mutability() == Immutable && old != nil && !valuesEqual(a, old, nv) {
-		return errMutability("operation %d: %q is immutable", op.n, t.text)
+		return errImmutable(op, t.text)
 	}
 	p.set(t.ref, nv)
 	return nil
+}
+
+// unassign removes the whole attribute t names, unless it is immutable.
+func (p *patcher) unassign(op *patchOp, t target) error {
+	if t.ref.attr.mutability() == Immutable {
+		return errImmutable(op, t.text)
+	}
+	p.set(t.ref, nil)
+	return nil
+}
+
+// errImmutable reports that op would change the immutable attribute at
+// path.
+func errImmutable(op *patchOp, path string) *Error {
+	return errMutability("operation %d: %q is immutable", op.n, path)
+}
+
+// normalizeList validates value for the multi-valued attribute a, as
+// normalize does, and returns its items.
+func (p *patcher) normalizeList(op *patchOp, a *Attribute, value any, path string) ([]any, error) {
+	nv, err := p.normalize(op, a, value, path)
+	if err != nil {
+		return nil, err
+	}
+	list, _ := nv.([]any)
+	return list, nil
 }
 
 // normalize validates value for attribute a, prefixing error details with

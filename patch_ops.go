@@ -24,51 +24,38 @@ func (p *patcher) applyMulti(op *patchOp, t target, value any) error {
 			return nil
 		}
 		if value == nil {
-			if a.mutability() == Immutable {
-				return errMutability("operation %d: %q is immutable", op.n, t.text)
-			}
-			p.set(t.ref, nil)
-			return nil
+			return p.unassign(op, t)
 		}
 		// Entra ID removes members with path "members" and the members to
 		// remove as value: remove those only, not the whole attribute.
-		nv, err := p.normalize(op, a, value, t.text)
-		if err != nil {
+		items, err := p.normalizeList(op, a, value, t.text)
+		if err != nil || len(items) == 0 {
 			return err
-		}
-		items, _ := nv.([]any)
-		if len(items) == 0 {
-			return nil
 		}
 		kept := removeIdentified(a, old, items)
 		if len(kept) == len(old) {
 			return nil
 		}
 		if a.mutability() == Immutable {
-			return errMutability("operation %d: %q is immutable", op.n, t.text)
+			return errImmutable(op, t.text)
 		}
 		p.setList(t.ref, kept)
 		return nil
 	case opAdd:
-		nv, err := p.normalize(op, a, value, t.text)
-		if err != nil {
+		items, err := p.normalizeList(op, a, value, t.text)
+		if err != nil || len(items) == 0 {
 			return err
-		}
-		items, _ := nv.([]any)
-		if len(items) == 0 {
-			return nil
 		}
 		merged := mergeItems(a, old, items)
 		p.setList(t.ref, fixPrimary(a, old, merged))
 		return nil
 	default: // replace
-		nv, err := p.normalize(op, a, value, t.text)
+		items, err := p.normalizeList(op, a, value, t.text)
 		if err != nil {
 			return err
 		}
-		items, _ := nv.([]any)
-		if a.mutability() == Immutable && len(old) > 0 && !deepEqual(old, nv) {
-			return errMutability("operation %d: %q is immutable", op.n, t.text)
+		if a.mutability() == Immutable && len(old) > 0 && !deepEqual(old, items) {
+			return errImmutable(op, t.text)
 		}
 		p.setList(t.ref, fixPrimary(a, old, dedupItems(a, items)))
 		return nil
@@ -93,7 +80,7 @@ func (p *patcher) applySub(op *patchOp, t target, value any) error {
 	}
 	if oldv != nil && !valuesEqual(sa, oldv, nv) &&
 		(sa.mutability() == Immutable || a.mutability() == Immutable) {
-		return errMutability("operation %d: %q is immutable", op.n, t.text)
+		return errImmutable(op, t.text)
 	}
 	obj := make(map[string]any, len(oldObj)+1)
 	maps.Copy(obj, oldObj)
@@ -129,7 +116,7 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 			return nil
 		}
 		if sa == nil && a.mutability() == Immutable {
-			return errMutability("operation %d: %q is immutable", op.n, t.text)
+			return errImmutable(op, t.text)
 		}
 		out := slices.Clone(old)
 		for _, i := range idx {
@@ -142,7 +129,7 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 				continue
 			}
 			if sa.mutability() == Immutable {
-				return errMutability("operation %d: %q is immutable", op.n, t.text)
+				return errImmutable(op, t.text)
 			}
 			ne := maps.Clone(e)
 			delete(ne, sa.Name)
@@ -165,11 +152,10 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 			return err
 		}
 	} else {
-		norm, err := p.normalize(op, a, value, t.text)
+		list, err := p.normalizeList(op, a, value, t.text)
 		if err != nil {
 			return err
 		}
-		list, _ := norm.([]any)
 		if len(list) > 1 {
 			return errInvalidValue("operation %d: %q selects items, so its value must be one object", op.n, t.text)
 		}
@@ -197,13 +183,9 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 		} else {
 			maps.Copy(base, item)
 		}
-		norm, err := p.normalize(op, a, []any{base}, t.text)
-		if err != nil {
+		list, err := p.normalizeList(op, a, []any{base}, t.text)
+		if err != nil || len(list) == 0 {
 			return err
-		}
-		list, _ := norm.([]any)
-		if len(list) == 0 {
-			return nil
 		}
 		out := append(slices.Clip(old), list[0])
 		p.setList(t.ref, fixPrimary(a, old, out))
@@ -220,7 +202,7 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 				continue
 			}
 			if sa.mutability() == Immutable && oldv != nil && !valuesEqual(sa, oldv, nv) {
-				return errMutability("operation %d: %q is immutable", op.n, t.text)
+				return errImmutable(op, t.text)
 			}
 			ne := maps.Clone(e)
 			if nv == nil {
@@ -248,7 +230,7 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 		default:
 			for _, s := range a.SubAttributes {
 				if s.mutability() == Immutable && e[s.Name] != nil && !valuesEqual(s, e[s.Name], item[s.Name]) {
-					return errMutability("operation %d: %q is immutable", op.n, a.Name+"."+s.Name)
+					return errImmutable(op, a.Name+"."+s.Name)
 				}
 			}
 			out[i] = maps.Clone(item)
@@ -282,7 +264,7 @@ func mergeObject(op *patchOp, a *Attribute, old, nv map[string]any, path string)
 		s := a.Sub(k)
 		if old[k] != nil && !valuesEqual(s, old[k], v) &&
 			(a.mutability() == Immutable || (s != nil && s.mutability() == Immutable)) {
-			return nil, errMutability("operation %d: %q is immutable", op.n, path+"."+k)
+			return nil, errImmutable(op, path+"."+k)
 		}
 	}
 	m := make(map[string]any, len(old)+len(nv))

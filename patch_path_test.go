@@ -53,6 +53,9 @@ var patchPathRejects = []string{
 	`1emails[type eq "x"]`,
 	`emails[type eq 01]`,
 	`emails[type eq -]`,
+	`emails[type eq "work"].value eq "x"`,
+	`emails[type eq "work"] .value`,
+	` emails[type eq "work"]`,
 }
 
 func TestParsePatchPathMatchesFilterParser(t *testing.T) {
@@ -86,11 +89,62 @@ func TestParsePatchPathBeyondFilterParser(t *testing.T) {
 	}
 }
 
+// TestParsePatchPathConventions pins what parsePatchPath does unlike the
+// filter parser it shares: no Entra ID rewrite after "].", no bare words,
+// no space before "[", numbers as written (they can end up in the
+// document), and schema URNs left for resolution to check.
+func TestParsePatchPathConventions(t *testing.T) {
+	p, ok := parsePatchPath(`emails[type eq "work"].value`)
+	require.True(t, ok)
+	require.NotNil(t, p.SubAttribute)
+	assert.Equal(t, "value", *p.SubAttribute)
+	assert.Equal(t, &filter.AttributeExpression{AttributePath: filter.AttributePath{AttributeName: "type"}, Operator: filter.EQ, CompareValue: "work"}, p.ValueExpression)
+
+	p, ok = parsePatchPath(`x[n eq -1.5E3 or s eq "a\u00e9\"" or b eq TRUE]`)
+	require.True(t, ok)
+	or := p.ValueExpression.(*filter.LogicalExpression)
+	assert.Equal(t, filter.OR, or.Operator)
+	assert.Equal(t, true, or.Right.(*filter.AttributeExpression).CompareValue)
+	inner := or.Left.(*filter.LogicalExpression)
+	assert.Equal(t, json.Number("-1.5E3"), inner.Left.(*filter.AttributeExpression).CompareValue)
+	assert.Equal(t, `a\u00e9\"`, inner.Right.(*filter.AttributeExpression).CompareValue)
+
+	for _, s := range []string{`emails[type eq Employee]`, `emails[type eq 2015-10-10T14:38:21Z]`, `emails[type eq 012]`} {
+		_, ok := parsePatchPath(s)
+		assert.False(t, ok, "bare word in %s", s)
+	}
+	_, ok = parsePatchPath(`emails [type eq "work"].value`)
+	assert.False(t, ok, "filters, not paths, allow a space before \"[\"")
+
+	const urn = "urn:ietf:params:scim:schemas:extension:my_co:2.0:User"
+	p, ok = parsePatchPath(urn + `:tags[value eq "x"].display`)
+	require.True(t, ok)
+	assert.Equal(t, urn, p.AttributePath.URI())
+	assert.Equal(t, "tags", p.AttributePath.AttributeName)
+	_, err := parseFilterSyntax(urn + `:tags[value eq "x"]`)
+	assert.NoError(t, err, "filters accept the same URN characters")
+	_, err = parseFilterSyntax(`urn:ietf:params:scim:schemas:extension:my co:2.0:User:tags[value eq "x"]`)
+	assert.Error(t, err, "filters check the URN when parsing")
+}
+
+// Nesting is bounded, so no path can exhaust the stack.
+func TestParsePatchPathDepth(t *testing.T) {
+	nest := func(n int) string {
+		return "emails[" + strings.Repeat("(", n) + "type pr" + strings.Repeat(")", n) + "]"
+	}
+	_, ok := parsePatchPath(nest(maxFilterDepth - 1))
+	assert.True(t, ok)
+	_, ok = parsePatchPath(nest(maxFilterDepth))
+	assert.False(t, ok)
+	_, ok = parsePatchPath(nest(1_000_000))
+	assert.False(t, ok)
+}
+
 // FuzzPatchPath checks parsePatchPath against the filter parser: when
 // both accept a path they give the same tree, and every tree the filter
 // parser gives, written out in canonical form, parses to the same tree.
 // (The filter parser accepts some malformed text, such as a missing space
-// before "or", that parsePatchPath rejects.)
+// after "or", that parsePatchPath rejects.)
 func FuzzPatchPath(f *testing.F) {
 	for _, s := range append(patchPathSamples, patchPathRejects...) {
 		f.Add(s)

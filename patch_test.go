@@ -52,6 +52,18 @@ func TestParsePatchInvalidSyntax(t *testing.T) {
 	}
 }
 
+// rfcMembersJSON is the member list RFC 7644 §3.5.2.2 and §3.5.2.3 set,
+// by removing all members and adding these, or by replacing them.
+const rfcMembersJSON = `[{"display":"Babs Jensen","value":"u1"},{"display":"James Smith","value":"u9"}]`
+
+// rfcMembers returns rfcMembersJSON as stored.
+func rfcMembers() []any {
+	return []any{
+		map[string]any{"display": "Babs Jensen", "value": "u1"},
+		map[string]any{"display": "James Smith", "value": "u9"},
+	}
+}
+
 // RFC 7644 §3.5.2.1.
 func TestPatchRFCAdd(t *testing.T) {
 	rt := newResourceType("Group", nil)
@@ -95,11 +107,8 @@ func TestPatchRFCRemove(t *testing.T) {
 	// Remove all, then add: replaces the members.
 	doc = testGroup()
 	patchOK(t, rt, doc, patchBody(`{"op":"remove","path":"members"}`,
-		`{"op":"add","path":"members","value":[{"display":"Babs Jensen","value":"u1"},{"display":"James Smith","value":"u9"}]}`), false)
-	assert.Equal(t, []any{
-		map[string]any{"display": "Babs Jensen", "value": "u1"},
-		map[string]any{"display": "James Smith", "value": "u9"},
-	}, doc["members"])
+		`{"op":"add","path":"members","value":`+rfcMembersJSON+`}`), false)
+	assert.Equal(t, rfcMembers(), doc["members"])
 
 	rt = newResourceType("User", nil)
 	doc = testUser()
@@ -133,11 +142,8 @@ func TestPatchRFCRemove(t *testing.T) {
 func TestPatchRFCReplace(t *testing.T) {
 	rt := newResourceType("Group", nil)
 	doc := testGroup()
-	patchOK(t, rt, doc, patchBody(`{"op":"replace","path":"members","value":[{"display":"Babs Jensen","value":"u1"},{"display":"James Smith","value":"u9"}]}`), false)
-	assert.Equal(t, []any{
-		map[string]any{"display": "Babs Jensen", "value": "u1"},
-		map[string]any{"display": "James Smith", "value": "u9"},
-	}, doc["members"])
+	patchOK(t, rt, doc, patchBody(`{"op":"replace","path":"members","value":`+rfcMembersJSON+`}`), false)
+	assert.Equal(t, rfcMembers(), doc["members"])
 
 	rt = newResourceType("User", nil)
 	doc = testUser()
