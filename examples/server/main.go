@@ -4,40 +4,86 @@
 //	go run ./examples/server -addr 127.0.0.1:8080 -token T
 //
 // The token may also come from SCIM_TOKEN; with neither, a random token is
-// generated and printed. Data lives in memory.
+// generated and printed.
+//
+// -db chooses the store: a SQLite file (the default, scimkit.db in the
+// working directory, so data survives a restart), "memory" for the
+// in-memory store, or a postgres:// URL for PostgreSQL.
 package main
 
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/store/memstore"
+	"github.com/scimkit/scim/store/sqlstore"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	token := flag.String("token", "", "bearer token clients must send (default $SCIM_TOKEN, else a generated one)")
+	db := flag.String("db", "scimkit.db", `store: a SQLite file path, "memory", or a postgres:// URL`)
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(*addr, *token, logger); err != nil {
+	if err := run(*addr, *token, *db, logger); err != nil {
 		logger.Error("server failed", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, token string, logger *slog.Logger) error {
+// openStores opens the store that -db names, creating its tables if needed.
+func openStores(ctx context.Context, dsn string) (scim.UserStore, scim.GroupStore, func(), error) {
+	if dsn == "memory" {
+		users, groups := memstore.New()
+		return users, groups, func() {}, nil
+	}
+	driver, dialect, source := "sqlite", sqlstore.SQLite, sqlstore.SQLiteDSN(dsn)
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		driver, dialect, source = "pgx", sqlstore.Postgres, dsn
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := sqlstore.Migrate(ctx, db, dialect); err != nil {
+		db.Close()
+		return nil, nil, nil, fmt.Errorf("migrating %s: %w", driver, err)
+	}
+	users, groups := sqlstore.New(db, dialect)
+	return users, groups, func() { db.Close() }, nil
+}
+
+func run(addr, token, dsn string, logger *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, ln, token, dsn, logger)
+}
+
+// serve serves SCIM on ln until ctx is done, then shuts down cleanly.
+func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog.Logger) error {
 	if token == "" {
 		token = os.Getenv("SCIM_TOKEN")
 	}
@@ -50,7 +96,12 @@ func run(addr, token string, logger *slog.Logger) error {
 		fmt.Printf("generated bearer token: %s\n", token)
 	}
 
-	users, groups := memstore.New()
+	users, groups, closeDB, err := openStores(ctx, dsn)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeDB()
 	h := scim.NewHandler(users, groups,
 		scim.WithBearerToken(token),
 		scim.WithLogger(logger),
@@ -60,15 +111,12 @@ func run(addr, token string, logger *slog.Logger) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 
 	srv := &http.Server{
-		Addr:              addr,
 		Handler:           logRequests(logger, mux),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("serving SCIM", "url", "http://"+addr+"/scim/v2")
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("serving SCIM", "url", "http://"+ln.Addr().String()+"/scim/v2", "db", redact(dsn))
 	select {
 	case err := <-errc:
 		return err
@@ -84,6 +132,14 @@ func run(addr, token string, logger *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// redact hides a password in a database URL before it is logged.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
 }
 
 // statusRecorder remembers the status code a handler wrote.

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// start serves on a free loopback port until the returned stop is called.
+func start(t *testing.T, dsn string) (base string, stop func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, "T", dsn, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	base = "http://" + ln.Addr().String() + "/scim/v2"
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	}, 10*time.Second, 20*time.Millisecond)
+	return base, func() {
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(15 * time.Second):
+			t.Fatal("server did not stop")
+		}
+	}
+}
+
+func call(t *testing.T, method, url, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer T")
+	req.Header.Set("Content-Type", "application/scim+json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var m map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if len(b) > 0 {
+		require.NoError(t, json.Unmarshal(b, &m), "%s", b)
+	}
+	return resp.StatusCode, m
+}
+
+// Users written to the default SQLite store survive a restart.
+func TestRestartKeepsUsers(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "scimkit.db")
+	base, stop := start(t, dbPath)
+	status, u := call(t, "POST", base+"/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"kept@example.com","active":false}`)
+	require.Equal(t, 201, status)
+	id := u["id"].(string)
+	status, g := call(t, "POST", base+"/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"kept","members":[{"value":"`+id+`"}]}`)
+	require.Equal(t, 201, status)
+	stop()
+
+	base, stop = start(t, dbPath)
+	defer stop()
+	status, got := call(t, "GET", base+"/Users/"+id, "")
+	require.Equal(t, 200, status)
+	assert.Equal(t, "kept@example.com", got["userName"])
+	assert.Equal(t, false, got["active"])
+	assert.Equal(t, g["id"], got["groups"].([]any)[0].(map[string]any)["value"])
+}
+
+func TestMemoryAndPostgresStores(t *testing.T) {
+	base, stop := start(t, "memory")
+	status, _ := call(t, "POST", base+"/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"m"}`)
+	assert.Equal(t, 201, status)
+	stop()
+
+	dsn := os.Getenv("SCIMKIT_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SCIMKIT_POSTGRES_DSN is not set: skipping the PostgreSQL half (CI sets it)")
+	}
+	base, stop = start(t, dsn)
+	defer stop()
+	status, u := call(t, "POST", base+"/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"pg-`+time.Now().Format("150405.000000000")+`"}`)
+	require.Equal(t, 201, status)
+	status, _ = call(t, "DELETE", base+"/Users/"+u["id"].(string), "")
+	assert.Equal(t, 204, status)
+}

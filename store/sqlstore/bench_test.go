@@ -1,0 +1,182 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// A benchmark data set: users in a tenant of their own, seeded once per
+// test binary run and shared by the benchmarks.
+type dataset struct {
+	db     *sql.DB
+	tenant string
+	ids    []string
+	users  *sqlstore.UserStore
+	groups *sqlstore.GroupStore
+	h      http.Handler
+}
+
+var (
+	datasetsMu sync.Mutex
+	datasets   = map[string]*dataset{}
+)
+
+// benchDB returns the database of a dialect for a benchmark: the test run's
+// PostgreSQL database, or a new SQLite file, which lives as long as b.
+func benchDB(b *testing.B, dl string) *sql.DB {
+	if dl == "postgres" {
+		return postgresDB(b)
+	}
+	return sqliteDB(b)
+}
+
+// users returns a data set of n users named user<i>@example.com.
+func usersDataset(b *testing.B, dl string, d sqlstore.Dialect, n int) *dataset {
+	datasetsMu.Lock()
+	defer datasetsMu.Unlock()
+	key := fmt.Sprint(dl, n)
+	if ds := datasets[key]; ds != nil {
+		return ds
+	}
+	db := benchDB(b, dl)
+	ds := seed(b, db, d, n)
+	if dl == "postgres" {
+		// As autovacuum would after a bulk import: statistics for the
+		// planner, and the visibility map for index-only counts.
+		_, err := db.Exec("VACUUM ANALYZE")
+		require.NoError(b, err)
+		datasets[key] = ds
+	}
+	return ds
+}
+
+func seed(b *testing.B, db *sql.DB, d sqlstore.Dialect, n int) *dataset {
+	tenant := "bench-" + uniquePrefix()
+	ids, err := sqlstore.SeedUsers(context.Background(), db, d, tenant, "user%d@example.com", n)
+	require.NoError(b, err)
+	users, groups := sqlstore.New(db, d, sqlstore.WithPartition(func(context.Context) string { return tenant }))
+	return &dataset{db: db, tenant: tenant, ids: ids, users: users, groups: groups, h: scim.NewHandler(users, groups)}
+}
+
+func forEachBenchDialect(b *testing.B, f func(b *testing.B, dl string, d sqlstore.Dialect)) {
+	for _, dl := range dialects {
+		b.Run(dl.name, func(b *testing.B) {
+			if dl.name == "postgres" {
+				postgresDB(b) // skips without a server
+			}
+			f(b, dl.name, dl.d)
+		})
+	}
+}
+
+func serve(b *testing.B, h http.Handler, method, target, body string) *httptest.ResponseRecorder {
+	var r *http.Request
+	if body == "" {
+		r = httptest.NewRequest(method, target, nil)
+	} else {
+		r = httptest.NewRequest(method, target, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/scim+json")
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code >= 300 {
+		b.Fatalf("%s %s: %d %s", method, target, w.Code, w.Body)
+	}
+	return w
+}
+
+// BenchmarkUserNameLookup finds one user by userName, as identity
+// providers do before every create, among 1,000 and 100,000 users: an
+// index seek, so the time should not grow with the number of users.
+func BenchmarkUserNameLookup(b *testing.B) {
+	forEachBenchDialect(b, func(b *testing.B, dl string, d sqlstore.Dialect) {
+		for _, n := range []int{1000, 100000} {
+			ds := usersDataset(b, dl, d, n)
+			name := fmt.Sprintf("USER%d@example.com", n/2)
+			f, err := scim.ParseUserFilter(`userName eq "` + name + `"`)
+			require.NoError(b, err)
+			b.Run(fmt.Sprintf("store/users=%d", n), func(b *testing.B) {
+				ctx := context.Background()
+				for b.Loop() {
+					page, err := ds.users.List(ctx, &scim.Query{Filter: f, StartIndex: 1, Count: 100})
+					if err != nil || page.TotalResults != 1 {
+						b.Fatal(err, page)
+					}
+				}
+			})
+			target := "/Users?filter=" + url.QueryEscape(`userName eq "`+name+`"`)
+			b.Run(fmt.Sprintf("handler/users=%d", n), func(b *testing.B) {
+				for b.Loop() {
+					serve(b, ds.h, "GET", target, "")
+				}
+			})
+		}
+	})
+}
+
+// BenchmarkAddMember adds one member to a group of 100 and of 100,000
+// members: single-row inserts, so the time should not grow with the
+// group.
+func BenchmarkAddMember(b *testing.B) {
+	forEachBenchDialect(b, func(b *testing.B, dl string, d sqlstore.Dialect) {
+		ds := usersDataset(b, dl, d, 100000)
+		for _, n := range []int{100, 100000} {
+			ctx := context.Background()
+			g, err := ds.groups.Create(ctx, &scim.Group{DisplayName: fmt.Sprintf("group of %d %s", n, uniquePrefix())})
+			require.NoError(b, err)
+			require.NoError(b, sqlstore.SeedMembers(ctx, ds.db, d, ds.tenant, g.ID, ds.ids[:n]))
+			i := 0
+			b.Run(fmt.Sprintf("store/members=%d", n), func(b *testing.B) {
+				for b.Loop() {
+					i++
+					m := scim.MultiValue{Value: fmt.Sprintf("new-member-%d-%d", n, i)}
+					if _, err := ds.groups.PatchMembers(ctx, g.ID, []scim.MultiValue{m}, nil, ""); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run(fmt.Sprintf("handler/members=%d", n), func(b *testing.B) {
+				for b.Loop() {
+					i++
+					body := fmt.Sprintf(`{"schemas":["%s"],"Operations":[{"op":"add","path":"members","value":[{"value":"new-member-%d-%d"}]}]}`,
+						scim.PatchOpSchema, n, i)
+					serve(b, ds.h, "PATCH", "/Groups/"+g.ID+"?excludedAttributes=members", body)
+				}
+			})
+		}
+	})
+}
+
+// BenchmarkListPage lists the first page of 100 users of 100,000, with
+// their groups.
+func BenchmarkListPage(b *testing.B) {
+	forEachBenchDialect(b, func(b *testing.B, dl string, d sqlstore.Dialect) {
+		ds := usersDataset(b, dl, d, 100000)
+		b.Run("store", func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				page, err := ds.users.List(ctx, &scim.Query{StartIndex: 1, Count: 100})
+				if err != nil || len(page.Resources) != 100 {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("handler", func(b *testing.B) {
+			for b.Loop() {
+				serve(b, ds.h, "GET", "/Users?startIndex=1&count=100", "")
+			}
+		})
+	})
+}

@@ -1,0 +1,404 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/scimkit/scim"
+)
+
+// GroupStore is a [scim.GroupStore] and a [scim.MemberPatcher] on a SQL
+// database. Make one with [New].
+type GroupStore struct{ s *store }
+
+var (
+	_ scim.GroupStore    = (*GroupStore)(nil)
+	_ scim.MemberPatcher = (*GroupStore)(nil)
+)
+
+const groupCols = "r.seq, r.id, r.version, r.created, r.last_modified, r.doc"
+
+func scanGroup(sc interface{ Scan(...any) error }) (*scim.Group, error) {
+	var (
+		seq, version    int64
+		id              string
+		created, lastMo dbTime
+		doc             []byte
+	)
+	if err := sc.Scan(&seq, &id, &version, &created, &lastMo, &doc); err != nil {
+		return nil, err
+	}
+	g := new(scim.Group)
+	if err := decodeGroup(doc, g); err != nil {
+		return nil, fmt.Errorf("sqlstore: group %q: %w", id, err)
+	}
+	g.ID = id
+	g.Meta = scim.Meta{Created: created.t, LastModified: lastMo.t, Version: etag(version)}
+	return g, nil
+}
+
+// Get implements [scim.Store.Get].
+func (gs *GroupStore) Get(ctx context.Context, id string, opts scim.ReadOptions) (*scim.Group, error) {
+	s := gs.s
+	tenant := s.tenant(ctx)
+	q := &sqlBuf{d: s.d}
+	q.sql("SELECT ", groupCols, " FROM scim_groups r WHERE r.tenant = ").arg(tenant).sql(" AND r.id = ").arg(id)
+	var g *scim.Group
+	err := s.read(ctx, !opts.SkipMembership, func(db querier) error {
+		var err error
+		g, err = scanGroup(db.QueryRowContext(ctx, q.String(), q.args...))
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("sqlstore: group %q: %w", id, scim.ErrNotFound)
+		}
+		if err != nil || opts.SkipMembership {
+			return err
+		}
+		return loadMembers(ctx, db, s.d, tenant, []*scim.Group{g})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// uniqueMembers returns members without empty or repeated values (the
+// first of each value wins), as stored.
+func uniqueMembers(members []scim.MultiValue) []scim.MultiValue {
+	if len(members) == 0 {
+		return nil
+	}
+	seen := make(map[string]bool, len(members))
+	out := make([]scim.MultiValue, 0, len(members))
+	for _, m := range members {
+		if m.Value == "" || seen[m.Value] {
+			continue
+		}
+		seen[m.Value] = true
+		out = append(out, scim.MultiValue{Value: m.Value, Display: m.Display, Type: m.Type, Ref: m.Ref})
+	}
+	return out
+}
+
+// insertMembers inserts members of a group, skipping those already there,
+// and returns how many it inserted.
+func insertMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID string, members []scim.MultiValue) (int64, error) {
+	var n int64
+	// 7 parameters a row.
+	err := inChunks(members, 500, func(ms []scim.MultiValue) error {
+		q := &sqlBuf{d: d}
+		q.sql("INSERT INTO scim_group_members (tenant, group_id, member_id, member_key, display, type, ref) VALUES ")
+		for i, m := range ms {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.sql("(").arg(tenant).sql(", ").arg(groupID).sql(", ").arg(m.Value).sql(", ").arg(fold(m.Value))
+			q.sql(", ").arg(nullStr(m.Display)).sql(", ").arg(nullStr(m.Type)).sql(", ").arg(nullStr(m.Ref)).sql(")")
+		}
+		q.sql(" ON CONFLICT (tenant, group_id, member_id) DO NOTHING")
+		res, err := tx.ExecContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return err
+		}
+		k, err := res.RowsAffected()
+		n += k
+		return err
+	})
+	return n, err
+}
+
+// Create implements [scim.Store.Create].
+func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, error) {
+	if g == nil {
+		return nil, errNilResource
+	}
+	s := gs.s
+	doc, err := encodeGroup(g)
+	if err != nil {
+		return nil, err
+	}
+	search, err := groupSearch(g)
+	if err != nil {
+		return nil, err
+	}
+	members := uniqueMembers(g.Members)
+	tenant, id, now := s.tenant(ctx), newID(), s.timestamp()
+	err = s.write(ctx, func(tx querier) error {
+		q := &sqlBuf{d: s.d}
+		q.sql("INSERT INTO scim_groups (tenant, id, version, created, last_modified, display_name, display_name_key,",
+			" external_id, doc, search) VALUES (")
+		q.arg(tenant).sql(", ").arg(id).sql(", 1, ").arg(s.d.timeArg(now)).sql(", ").arg(s.d.timeArg(now))
+		q.sql(", ").arg(g.DisplayName).sql(", ").arg(fold(g.DisplayName)).sql(", ").arg(nullStr(g.ExternalID))
+		q.sql(", ").arg(string(doc)).sql(", ").arg(string(search)).sql(")")
+		if _, err := tx.ExecContext(ctx, q.String(), q.args...); err != nil {
+			return conflict(err, "create group")
+		}
+		_, err := insertMembers(ctx, tx, s.d, tenant, id, members)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := new(scim.Group)
+	if err := decodeGroup(doc, out); err != nil {
+		return nil, err
+	}
+	out.ID, out.Members = id, members
+	out.Meta = scim.Meta{Created: now, LastModified: now, Version: etag(1)}
+	return out, nil
+}
+
+// Replace implements [scim.Store.Replace]. The members become exactly
+// g.Members, in their order.
+func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	if g == nil {
+		return nil, errNilResource
+	}
+	s := gs.s
+	doc, err := encodeGroup(g)
+	if err != nil {
+		return nil, err
+	}
+	search, err := groupSearch(g)
+	if err != nil {
+		return nil, err
+	}
+	members := uniqueMembers(g.Members)
+	tenant, now := s.tenant(ctx), s.timestamp()
+	out := new(scim.Group)
+	err = s.write(ctx, func(tx querier) error {
+		q := &sqlBuf{d: s.d}
+		q.sql("UPDATE scim_groups SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
+		q.sql(", display_name = ").arg(g.DisplayName).sql(", display_name_key = ").arg(fold(g.DisplayName))
+		q.sql(", external_id = ").arg(nullStr(g.ExternalID)).sql(", doc = ").arg(string(doc))
+		q.sql(", search = ").arg(string(search)).sql(" WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(g.ID)
+		cond, ok := versionCond(q, ifVersion)
+		if !ok {
+			return missingOrStale(ctx, tx, s.d, "scim_groups", tenant, g.ID)
+		}
+		q.sql(cond, " RETURNING version, created")
+		var (
+			version int64
+			created dbTime
+		)
+		err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&version, &created)
+		if err == sql.ErrNoRows {
+			return missingOrStale(ctx, tx, s.d, "scim_groups", tenant, g.ID)
+		}
+		if err != nil {
+			return conflict(err, "replace group")
+		}
+		del := &sqlBuf{d: s.d}
+		del.sql("DELETE FROM scim_group_members WHERE tenant = ").arg(tenant).sql(" AND group_id = ").arg(g.ID)
+		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
+			return err
+		}
+		if _, err := insertMembers(ctx, tx, s.d, tenant, g.ID, members); err != nil {
+			return err
+		}
+		if err := decodeGroup(doc, out); err != nil {
+			return err
+		}
+		out.ID, out.Members = g.ID, members
+		out.Meta = scim.Meta{Created: created.t, LastModified: now, Version: etag(version)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Delete implements [scim.Store.Delete]. A group that is itself a member of
+// other groups is removed from them too.
+func (gs *GroupStore) Delete(ctx context.Context, id string, ifVersion string) error {
+	s := gs.s
+	tenant, now := s.tenant(ctx), s.timestamp()
+	return s.write(ctx, func(tx querier) error {
+		q := &sqlBuf{d: s.d}
+		q.sql("DELETE FROM scim_groups WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(id)
+		cond, ok := versionCond(q, ifVersion)
+		if !ok {
+			return missingOrStale(ctx, tx, s.d, "scim_groups", tenant, id)
+		}
+		q.sql(cond)
+		res, err := tx.ExecContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return missingOrStale(ctx, tx, s.d, "scim_groups", tenant, id)
+		}
+		del := &sqlBuf{d: s.d}
+		del.sql("DELETE FROM scim_group_members WHERE tenant = ").arg(tenant).sql(" AND group_id = ").arg(id)
+		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
+			return err
+		}
+		return removeMember(ctx, tx, s.d, tenant, id, now)
+	})
+}
+
+// PatchMembers implements [scim.MemberPatcher]: it inserts and deletes
+// only the membership rows that change, under a lock on the group's row,
+// and gives the group a new version only if a row changed.
+func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []scim.MultiValue, remove []string, ifVersion string) (*scim.Group, error) {
+	s := gs.s
+	tenant, now := s.tenant(ctx), s.timestamp()
+	add = uniqueMembers(add)
+	var out *scim.Group
+	err := s.write(ctx, func(tx querier) error {
+		q := &sqlBuf{d: s.d}
+		q.sql("SELECT ", groupCols, " FROM scim_groups r WHERE r.tenant = ").arg(tenant)
+		q.sql(" AND r.id = ").arg(groupID).sql(s.d.forUpdate())
+		g, err := scanGroup(tx.QueryRowContext(ctx, q.String(), q.args...))
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("sqlstore: group %q: %w", groupID, scim.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if ifVersion != "" && ifVersion != g.Meta.Version {
+			return fmt.Errorf("sqlstore: group %q: %w", groupID, scim.ErrPreconditionFailed)
+		}
+		changed, err := insertMembers(ctx, tx, s.d, tenant, groupID, add)
+		if err != nil {
+			return err
+		}
+		err = inChunks(remove, 500, func(ids []string) error {
+			del := &sqlBuf{d: s.d}
+			del.sql("DELETE FROM scim_group_members WHERE tenant = ").arg(tenant).sql(" AND group_id = ").arg(groupID)
+			del.sql(" AND member_id IN (")
+			for i, id := range ids {
+				if i > 0 {
+					del.sql(", ")
+				}
+				del.arg(id)
+			}
+			del.sql(")")
+			res, err := tx.ExecContext(ctx, del.String(), del.args...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			changed += n
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if changed > 0 {
+			up := &sqlBuf{d: s.d}
+			up.sql("UPDATE scim_groups SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
+			up.sql(" WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(groupID).sql(" RETURNING version")
+			var version int64
+			if err := tx.QueryRowContext(ctx, up.String(), up.args...).Scan(&version); err != nil {
+				return err
+			}
+			g.Meta.LastModified, g.Meta.Version = now, etag(version)
+		}
+		out = g
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadMembers sets the Members of groups, in the order they were added.
+func loadMembers(ctx context.Context, db querier, d Dialect, tenant string, groups []*scim.Group) error {
+	byID := make(map[string]*scim.Group, len(groups))
+	for _, g := range groups {
+		byID[g.ID] = g
+	}
+	return inChunks(groups, 500, func(groups []*scim.Group) error {
+		q := &sqlBuf{d: d}
+		q.sql("SELECT group_id, member_id, display, type, ref FROM scim_group_members WHERE tenant = ").arg(tenant)
+		q.sql(" AND group_id IN (")
+		for i, g := range groups {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.arg(g.ID)
+		}
+		q.sql(") ORDER BY ", d.memberOrder())
+		rows, err := db.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				gid, member       string
+				display, typ, ref sql.NullString
+			)
+			if err := rows.Scan(&gid, &member, &display, &typ, &ref); err != nil {
+				return err
+			}
+			if g := byID[gid]; g != nil {
+				g.Members = append(g.Members, scim.MultiValue{Value: member, Display: display.String,
+					Type: typ.String, Ref: ref.String})
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// List implements [scim.Store.List].
+func (gs *GroupStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.Group], error) {
+	s := gs.s
+	tenant := s.tenant(ctx)
+	return list(ctx, s, listSpec[scim.Group]{
+		resolver: groupResolver{d: s.d, f: queryFilter(q)},
+		table:    "scim_groups",
+		cols:     groupCols,
+		scan:     scanGroup,
+		membership: func(db querier, groups []*scim.Group) error {
+			return loadMembers(ctx, db, s.d, tenant, groups)
+		},
+		membershipAttr: "members",
+	}, q, tenant)
+}
+
+// groupResolver resolves Group attribute paths (RFC 7643 §4.2).
+type groupResolver struct {
+	d Dialect
+	// f is the filter being translated, which resolves extension
+	// attributes; nil when sorting.
+	f *scim.Filter
+}
+
+func (r groupResolver) singular(uri, name, sub string) (target, bool) {
+	if uri != "" && !strings.EqualFold(uri, scim.GroupSchema) {
+		return extTarget(r.d, r.f, uri, name, sub)
+	}
+	switch {
+	case name == "meta":
+		return metaTarget(sub)
+	case sub != "":
+		return target{}, false
+	case name == "id":
+		return target{expr: "r.id", typ: scim.TypeString}, true
+	case name == "externalId":
+		return target{expr: "r.external_id", typ: scim.TypeString}, true
+	case name == "displayName":
+		return target{expr: "r.display_name_key", typ: scim.TypeString, folded: true}, true
+	}
+	return target{}, false
+}
+
+func (r groupResolver) multi(uri, name, sub string) (target, bool) {
+	if (uri != "" && !strings.EqualFold(uri, scim.GroupSchema)) || name != "members" {
+		return target{}, false
+	}
+	switch sub {
+	case wholeAttr:
+		return target{kind: kMembers}, true
+	case "", "value":
+		return target{kind: kMembers, expr: "m.member_key", typ: scim.TypeString, folded: true}, true
+	}
+	return target{}, false
+}

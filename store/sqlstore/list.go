@@ -1,0 +1,193 @@
+package sqlstore
+
+import (
+	"context"
+	"math"
+	"strings"
+
+	"github.com/scim2/filter-parser/v2"
+	"github.com/scimkit/scim"
+)
+
+// listSpec describes how to list one resource type.
+type listSpec[R scim.Resource] struct {
+	resolver resolver
+	table    string
+	cols     string
+	scan     func(sc interface{ Scan(...any) error }) (*R, error)
+	// membership loads the members or groups of the resources, unless
+	// it is nil because the rows carry them.
+	membership func(querier, []*R) error
+	// membershipAttr is the attribute that membership fills.
+	membershipAttr string
+}
+
+// listPlan is a list request translated to SQL.
+type listPlan struct {
+	// where selects the tenant's resources that match the filter (exact)
+	// or a superset of them.
+	where frag
+	exact bool
+	// order is the ORDER BY clause, or "" when the sort cannot be done in
+	// SQL.
+	order string
+}
+
+func plan(d Dialect, r resolver, q *scim.Query, tenant string) listPlan {
+	p := listPlan{where: frag{"r.tenant = " + argMark, []any{tenant}}, exact: true, order: "r.seq"}
+	if q.Filter != nil && q.Filter.Expr != nil {
+		t := translator{d: d, r: r, tenant: tenant}
+		var c frag
+		c, p.exact = t.expr(q.Filter.Expr)
+		if c.sql != "" {
+			p.where = frag{p.where.sql + " AND " + c.sql, append(p.where.args, c.args...)}
+		}
+	}
+	if q.SortBy != "" {
+		e, ok := sortExpr(d, r, q.SortBy)
+		if !ok {
+			p.order = ""
+			return p
+		}
+		dir := ""
+		if q.SortDescending {
+			dir = " DESC"
+		}
+		// Resources without the attribute come last in either direction;
+		// ties keep the insertion order.
+		p.order = "(" + e + " IS NULL), " + e + dir + ", r.seq"
+	}
+	return p
+}
+
+// list answers a List call: in SQL when the filter and the sort translate
+// exactly, otherwise by evaluating the query in Go over the rows that the
+// translatable part of the filter selects, so that a page and its
+// totalResults are always those of the whole filter.
+func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *scim.Query, tenant string) (*scim.Page[R], error) {
+	if q == nil {
+		q = &scim.Query{StartIndex: 1, Count: math.MaxInt32}
+	}
+	p := plan(s.d, spec.resolver, q, tenant)
+	var page *scim.Page[R]
+	err := s.read(ctx, spec.membership != nil && !q.SkipMembership, func(db querier) error {
+		var err error
+		if !p.exact || p.order == "" {
+			page, err = listInMemory(ctx, db, s.d, spec, q, p)
+		} else {
+			page, err = listInSQL(ctx, db, s.d, spec, q, p)
+		}
+		return err
+	})
+	return page, err
+}
+
+func fetch[R scim.Resource](ctx context.Context, db querier, spec listSpec[R], b *sqlBuf) ([]*R, error) {
+	rows, err := db.QueryContext(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*R
+	for rows.Next() {
+		r, err := spec.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// listInMemory evaluates q over the rows that p selects.
+func listInMemory[R scim.Resource](ctx context.Context, db querier, d Dialect, spec listSpec[R], q *scim.Query, p listPlan) (*scim.Page[R], error) {
+	b := &sqlBuf{d: d}
+	b.sql("SELECT ", spec.cols, " FROM ", spec.table, " r WHERE ").frag(p.where).sql(" ORDER BY r.seq")
+	all, err := fetch(ctx, db, spec, b)
+	if err != nil {
+		return nil, err
+	}
+	needs := spec.membership != nil && needsMembership(q, spec.membershipAttr)
+	if needs && len(all) > 0 {
+		if err := spec.membership(db, all); err != nil {
+			return nil, err
+		}
+	}
+	page := scim.ApplyQuery(all, q)
+	if spec.membership != nil && !needs && !q.SkipMembership && len(page.Resources) > 0 {
+		if err := spec.membership(db, page.Resources); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
+}
+
+// listInSQL answers q with one query for the page and, unless the page
+// tells the total, one to count.
+func listInSQL[R scim.Resource](ctx context.Context, db querier, d Dialect, spec listSpec[R], q *scim.Query, p listPlan) (*scim.Page[R], error) {
+	count := func() (int, error) {
+		b := &sqlBuf{d: d}
+		b.sql("SELECT COUNT(*) FROM ", spec.table, " r WHERE ").frag(p.where)
+		var n int
+		err := db.QueryRowContext(ctx, b.String(), b.args...).Scan(&n)
+		return n, err
+	}
+	page := &scim.Page[R]{Resources: []*R{}}
+	if q.Count <= 0 {
+		n, err := count()
+		page.TotalResults = n
+		return page, err
+	}
+	offset := max(q.StartIndex-1, 0)
+	b := &sqlBuf{d: d}
+	b.sql("SELECT ", spec.cols, " FROM ", spec.table, " r WHERE ").frag(p.where)
+	b.sql(" ORDER BY ", p.order, " LIMIT ").arg(q.Count).sql(" OFFSET ").arg(offset)
+	res, err := fetch(ctx, db, spec, b)
+	if err != nil {
+		return nil, err
+	}
+	if res != nil {
+		page.Resources = res
+	}
+	if len(res) < q.Count && (len(res) > 0 || offset == 0) {
+		// A short page is the last one: no need to count.
+		page.TotalResults = offset + len(res)
+	} else if page.TotalResults, err = count(); err != nil {
+		return nil, err
+	}
+	if spec.membership != nil && !q.SkipMembership && len(res) > 0 {
+		if err := spec.membership(db, res); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
+}
+
+func queryFilter(q *scim.Query) *scim.Filter {
+	if q == nil {
+		return nil
+	}
+	return q.Filter
+}
+
+// needsMembership reports whether the evaluator needs the membership
+// attribute attr to filter or sort as q says.
+func needsMembership(q *scim.Query, attr string) bool {
+	sortAttr, _, _ := strings.Cut(q.SortBy, ".")
+	return (q.Filter != nil && mentions(q.Filter.Expr, attr)) || strings.EqualFold(sortAttr, attr)
+}
+
+// mentions reports whether e refers to the attribute named name.
+func mentions(e filter.Expression, name string) bool {
+	switch e := e.(type) {
+	case *filter.LogicalExpression:
+		return mentions(e.Left, name) || mentions(e.Right, name)
+	case *filter.NotExpression:
+		return mentions(e.Expression, name)
+	case *filter.AttributeExpression:
+		return strings.EqualFold(e.AttributePath.AttributeName, name)
+	case *filter.ValuePath:
+		return strings.EqualFold(e.AttributePath.AttributeName, name)
+	}
+	return false
+}

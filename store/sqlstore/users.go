@@ -1,0 +1,467 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/scimkit/scim"
+)
+
+// UserStore is a [scim.UserStore] on a SQL database. Make one with [New].
+type UserStore struct{ s *store }
+
+var _ scim.UserStore = (*UserStore)(nil)
+
+const userCols = "r.seq, r.id, r.version, r.created, r.last_modified, r.doc"
+
+// userSelect returns the columns to select for users, with their groups
+// as one more column when withGroups. Reading a user and its groups in one
+// statement sees one snapshot and takes one round trip.
+func userSelect(d Dialect, withGroups bool) string {
+	if !withGroups {
+		return userCols
+	}
+	// Users' ids are made by the store, so they equal their folded keys.
+	return userCols + ", (SELECT " + d.jsonPairs("g.id", "g.display_name", "g.seq") +
+		" FROM scim_group_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id" +
+		" WHERE m.tenant = r.tenant AND m.member_key = r.id AND m.member_id = r.id)"
+}
+
+// userScanner returns a function that scans one row of userSelect.
+func userScanner(withGroups bool) func(sc interface{ Scan(...any) error }) (*scim.User, error) {
+	return func(sc interface{ Scan(...any) error }) (*scim.User, error) {
+		var (
+			seq, version    int64
+			id              string
+			created, lastMo dbTime
+			doc, groups     []byte
+		)
+		dest := []any{&seq, &id, &version, &created, &lastMo, &doc}
+		if withGroups {
+			dest = append(dest, &groups)
+		}
+		if err := sc.Scan(dest...); err != nil {
+			return nil, err
+		}
+		u := new(scim.User)
+		if err := decodeUser(doc, u); err != nil {
+			return nil, fmt.Errorf("sqlstore: user %q: %w", id, err)
+		}
+		u.ID = id
+		u.Meta = scim.Meta{Created: created.t, LastModified: lastMo.t, Version: etag(version)}
+		if len(groups) > 0 {
+			var pairs [][2]string
+			if err := json.Unmarshal(groups, &pairs); err != nil {
+				return nil, fmt.Errorf("sqlstore: groups of user %q: %w", id, err)
+			}
+			// SQLite aggregates no rows to [], PostgreSQL to NULL.
+			for _, p := range pairs {
+				u.Groups = append(u.Groups, scim.MultiValue{Value: p[0], Display: p[1], Type: "direct"})
+			}
+		}
+		return u, nil
+	}
+}
+
+// userWrite holds the encoded columns of a user.
+type userWrite struct {
+	doc, search []byte
+	values      []valueRow
+	enterprise  string
+}
+
+func encodeUserWrite(u *scim.User) (*userWrite, error) {
+	w := &userWrite{values: userValueRows(u)}
+	var err error
+	if w.doc, err = encodeUser(u); err != nil {
+		return nil, err
+	}
+	if w.search, err = userSearch(u); err != nil {
+		return nil, err
+	}
+	if u.Enterprise != nil {
+		w.enterprise = u.Enterprise.EmployeeNumber
+	}
+	return w, nil
+}
+
+// Get implements [scim.Store.Get].
+func (us *UserStore) Get(ctx context.Context, id string, opts scim.ReadOptions) (*scim.User, error) {
+	s := us.s
+	tenant := s.tenant(ctx)
+	q := &sqlBuf{d: s.d}
+	withGroups := !opts.SkipMembership
+	q.sql("SELECT ", userSelect(s.d, withGroups), " FROM scim_users r WHERE r.tenant = ").arg(tenant).sql(" AND r.id = ").arg(id)
+	u, err := userScanner(withGroups)(s.conn().QueryRowContext(ctx, q.String(), q.args...))
+	if err == sql.ErrNoRows {
+		return nil, fmt.Errorf("sqlstore: user %q: %w", id, scim.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Create implements [scim.Store.Create].
+func (us *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, error) {
+	if u == nil {
+		return nil, errNilResource
+	}
+	s := us.s
+	w, err := encodeUserWrite(u)
+	if err != nil {
+		return nil, err
+	}
+	tenant, id, now := s.tenant(ctx), newID(), s.timestamp()
+	err = s.write(ctx, func(tx querier) error {
+		q := &sqlBuf{d: s.d}
+		q.sql("INSERT INTO scim_users (tenant, id, version, created, last_modified, user_name, user_name_key,",
+			" external_id, display_name_key, active, employee_number_key, doc, search) VALUES (")
+		q.arg(tenant).sql(", ").arg(id).sql(", 1, ").arg(s.d.timeArg(now)).sql(", ").arg(s.d.timeArg(now))
+		q.sql(", ").arg(u.UserName).sql(", ").arg(fold(u.UserName)).sql(", ").arg(nullStr(u.ExternalID))
+		q.sql(", ").arg(nullStr(fold(u.DisplayName))).sql(", ").arg(nullBool(u.Active))
+		q.sql(", ").arg(nullStr(fold(w.enterprise))).sql(", ").arg(string(w.doc)).sql(", ").arg(string(w.search))
+		q.sql(") RETURNING seq")
+		var seq int64
+		if err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&seq); err != nil {
+			return conflict(err, "create user")
+		}
+		return insertValues(ctx, tx, s.d, tenant, seq, w.values)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := new(scim.User)
+	if err := decodeUser(w.doc, out); err != nil {
+		return nil, err
+	}
+	out.ID = id
+	out.Meta = scim.Meta{Created: now, LastModified: now, Version: etag(1)}
+	return out, nil
+}
+
+// insertValues inserts the multi-valued attribute rows of a user, many rows
+// per statement.
+func insertValues(ctx context.Context, tx querier, d Dialect, tenant string, seq int64, rows []valueRow) error {
+	// 15 parameters a row; 60 rows stay far below every parameter limit.
+	return inChunks(rows, 60, func(rows []valueRow) error {
+		q := &sqlBuf{d: d}
+		q.sql("INSERT INTO scim_user_values (user_seq, tenant, attr, pos, value, display, type, is_primary,",
+			" formatted, street_address, locality, region, postal_code, country) VALUES ")
+		for i, r := range rows {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.sql("(").arg(seq).sql(", ").arg(tenant).sql(", ").arg(r.attr).sql(", ").arg(r.pos)
+			for j, c := range r.cols {
+				q.sql(", ").arg(nullStr(c))
+				if j == 2 {
+					q.sql(", ").arg(r.primary)
+				}
+			}
+			q.sql(")")
+		}
+		_, err := tx.ExecContext(ctx, q.String(), q.args...)
+		return err
+	})
+}
+
+// Replace implements [scim.Store.Replace].
+func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string) (*scim.User, error) {
+	if u == nil {
+		return nil, errNilResource
+	}
+	s := us.s
+	w, err := encodeUserWrite(u)
+	if err != nil {
+		return nil, err
+	}
+	tenant, now := s.tenant(ctx), s.timestamp()
+	out := new(scim.User)
+	err = s.write(ctx, func(tx querier) error {
+		q := &sqlBuf{d: s.d}
+		q.sql("UPDATE scim_users SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
+		q.sql(", user_name = ").arg(u.UserName).sql(", user_name_key = ").arg(fold(u.UserName))
+		q.sql(", external_id = ").arg(nullStr(u.ExternalID)).sql(", display_name_key = ").arg(nullStr(fold(u.DisplayName)))
+		q.sql(", active = ").arg(nullBool(u.Active)).sql(", employee_number_key = ").arg(nullStr(fold(w.enterprise)))
+		q.sql(", doc = ").arg(string(w.doc)).sql(", search = ").arg(string(w.search))
+		q.sql(" WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(u.ID)
+		cond, ok := versionCond(q, ifVersion)
+		if !ok {
+			return missingOrStale(ctx, tx, s.d, "scim_users", tenant, u.ID)
+		}
+		q.sql(cond, " RETURNING seq, version, created")
+		var (
+			seq, version int64
+			created      dbTime
+		)
+		err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&seq, &version, &created)
+		if err == sql.ErrNoRows {
+			return missingOrStale(ctx, tx, s.d, "scim_users", tenant, u.ID)
+		}
+		if err != nil {
+			return conflict(err, "replace user")
+		}
+		del := &sqlBuf{d: s.d}
+		del.sql("DELETE FROM scim_user_values WHERE user_seq = ").arg(seq)
+		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
+			return err
+		}
+		if err := insertValues(ctx, tx, s.d, tenant, seq, w.values); err != nil {
+			return err
+		}
+		if err := decodeUser(w.doc, out); err != nil {
+			return err
+		}
+		out.ID = u.ID
+		out.Meta = scim.Meta{Created: created.t, LastModified: now, Version: etag(version)}
+		return loadUserGroups(ctx, tx, s.d, tenant, []*scim.User{out})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Delete implements [scim.Store.Delete]. It removes the user from every
+// group in the same transaction, giving those groups a new version.
+func (us *UserStore) Delete(ctx context.Context, id string, ifVersion string) error {
+	s := us.s
+	tenant, now := s.tenant(ctx), s.timestamp()
+	return s.write(ctx, func(tx querier) error {
+		q := &sqlBuf{d: s.d}
+		q.sql("DELETE FROM scim_users WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(id)
+		cond, ok := versionCond(q, ifVersion)
+		if !ok {
+			return missingOrStale(ctx, tx, s.d, "scim_users", tenant, id)
+		}
+		q.sql(cond, " RETURNING seq")
+		var seq int64
+		err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&seq)
+		if err == sql.ErrNoRows {
+			return missingOrStale(ctx, tx, s.d, "scim_users", tenant, id)
+		}
+		if err != nil {
+			return err
+		}
+		del := &sqlBuf{d: s.d}
+		del.sql("DELETE FROM scim_user_values WHERE user_seq = ").arg(seq)
+		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
+			return err
+		}
+		return removeMember(ctx, tx, s.d, tenant, id, now)
+	})
+}
+
+// removeMember removes id from the members of every group of tenant, and
+// gives each group it was in a new version.
+func removeMember(ctx context.Context, tx querier, d Dialect, tenant, id string, now time.Time) error {
+	sub := func(q *sqlBuf) {
+		q.sql("SELECT m.group_id FROM scim_group_members m WHERE m.tenant = ").arg(tenant)
+		q.sql(" AND m.member_key = ").arg(fold(id)).sql(" AND m.member_id = ").arg(id)
+	}
+	if lock := d.forUpdate(); lock != "" {
+		// Lock the groups in id order, so that concurrent deletions of
+		// members of the same groups cannot deadlock.
+		q := &sqlBuf{d: d}
+		q.sql("SELECT g.id FROM scim_groups g WHERE g.tenant = ").arg(tenant).sql(" AND g.id IN (")
+		sub(q)
+		q.sql(") ORDER BY g.id", lock)
+		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return err
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	q := &sqlBuf{d: d}
+	q.sql("UPDATE scim_groups SET version = version + 1, last_modified = ").arg(d.timeArg(now))
+	q.sql(" WHERE tenant = ").arg(tenant).sql(" AND id IN (")
+	sub(q)
+	q.sql(")")
+	if _, err := tx.ExecContext(ctx, q.String(), q.args...); err != nil {
+		return err
+	}
+	del := &sqlBuf{d: d}
+	del.sql("DELETE FROM scim_group_members WHERE tenant = ").arg(tenant)
+	del.sql(" AND member_key = ").arg(fold(id)).sql(" AND member_id = ").arg(id)
+	_, err := tx.ExecContext(ctx, del.String(), del.args...)
+	return err
+}
+
+// querier is a *sql.DB or a *sql.Tx, possibly behind the statement cache.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// loadUserGroups sets the Groups of users from their direct memberships, in
+// the order the groups were created.
+func loadUserGroups(ctx context.Context, db querier, d Dialect, tenant string, users []*scim.User) error {
+	byID := make(map[string]*scim.User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	return inChunks(users, 500, func(users []*scim.User) error {
+		q := &sqlBuf{d: d}
+		q.sql("SELECT m.member_id, g.id, g.display_name FROM scim_group_members m JOIN scim_groups g",
+			" ON g.tenant = m.tenant AND g.id = m.group_id WHERE m.tenant = ").arg(tenant).sql(" AND m.member_key IN (")
+		for i, u := range users {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.arg(fold(u.ID))
+		}
+		q.sql(") ORDER BY g.seq")
+		rows, err := db.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var member, gid, display string
+			if err := rows.Scan(&member, &gid, &display); err != nil {
+				return err
+			}
+			if u := byID[member]; u != nil {
+				u.Groups = append(u.Groups, scim.MultiValue{Value: gid, Display: display, Type: "direct"})
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// List implements [scim.Store.List].
+func (us *UserStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.User], error) {
+	s := us.s
+	tenant := s.tenant(ctx)
+	// Groups come with the rows when the caller wants them or the
+	// evaluator needs them.
+	withGroups := q == nil || !q.SkipMembership || needsMembership(q, "groups")
+	return list(ctx, s, listSpec[scim.User]{
+		resolver:       userResolver{d: s.d, f: queryFilter(q)},
+		table:          "scim_users",
+		cols:           userSelect(s.d, withGroups),
+		scan:           userScanner(withGroups),
+		membershipAttr: "groups",
+	}, q, tenant)
+}
+
+// userResolver resolves User attribute paths (RFC 7643 §4.1, §4.3).
+type userResolver struct {
+	d Dialect
+	// f is the filter being translated, which resolves extension
+	// attributes; nil when sorting.
+	f *scim.Filter
+}
+
+func (r userResolver) singular(uri, name, sub string) (target, bool) {
+	switch {
+	case uri == "" || strings.EqualFold(uri, scim.UserSchema):
+	case strings.EqualFold(uri, scim.EnterpriseUserSchema):
+		switch {
+		case name == "employeeNumber" && sub == "":
+			return target{expr: "r.employee_number_key", typ: scim.TypeString, folded: true}, true
+		case name == "manager" && (sub == "value" || sub == "$ref" || sub == "displayName"),
+			sub == "" && (name == "costCenter" || name == "organization" || name == "division" || name == "department"):
+			p := scim.EnterpriseUserSchema + ":" + name
+			if sub != "" {
+				p += "." + sub
+			}
+			return searchTarget(r.d, p, scim.TypeString, false)
+		}
+		return target{}, false
+	default:
+		return extTarget(r.d, r.f, uri, name, sub)
+	}
+	if sub != "" {
+		switch {
+		case name == "meta":
+			return metaTarget(sub)
+		case name == "name" && nameSubs[sub]:
+			return searchTarget(r.d, "name."+sub, scim.TypeString, false)
+		}
+		return target{}, false
+	}
+	switch name {
+	case "id":
+		return target{expr: "r.id", typ: scim.TypeString}, true
+	case "externalId":
+		return target{expr: "r.external_id", typ: scim.TypeString}, true
+	case "userName":
+		return target{expr: "r.user_name_key", typ: scim.TypeString, folded: true}, true
+	case "displayName":
+		return target{expr: "r.display_name_key", typ: scim.TypeString, folded: true}, true
+	case "active":
+		return target{expr: "r.active", typ: scim.TypeBoolean}, true
+	case "nickName", "profileUrl", "title", "userType", "preferredLanguage", "locale", "timezone":
+		return searchTarget(r.d, name, scim.TypeString, false)
+	}
+	return target{}, false
+}
+
+var nameSubs = map[string]bool{"formatted": true, "familyName": true, "givenName": true,
+	"middleName": true, "honorificPrefix": true, "honorificSuffix": true}
+
+// metaTarget resolves the sub-attributes of meta that a store keeps.
+func metaTarget(sub string) (target, bool) {
+	switch sub {
+	case "created":
+		return target{expr: "r.created", typ: scim.TypeDateTime}, true
+	case "lastModified":
+		return target{expr: "r.last_modified", typ: scim.TypeDateTime}, true
+	}
+	return target{}, false
+}
+
+func (r userResolver) multi(uri, name, sub string) (target, bool) {
+	if uri != "" && !strings.EqualFold(uri, scim.UserSchema) {
+		return target{}, false
+	}
+	if name == "groups" {
+		switch sub {
+		case wholeAttr:
+			return target{kind: kGroups}, true
+		case "", "value":
+			// Group ids are made by this store in lower case, so they equal
+			// their folded keys.
+			return target{kind: kGroups, expr: "m.group_id", typ: scim.TypeString, folded: true}, true
+		case "display":
+			return target{kind: kGroups, expr: "g.display_name_key", typ: scim.TypeString, folded: true}, true
+		case "type":
+			return target{kind: kGroups, expr: "'direct'", typ: scim.TypeString, folded: true}, true
+		}
+		return target{}, false
+	}
+	if !indexedMultiValued[name] {
+		return target{}, false
+	}
+	if sub == wholeAttr {
+		return target{kind: kValues, attr: name}, true
+	}
+	if sub == "" {
+		if name == "addresses" {
+			return target{}, false
+		}
+		sub = "value"
+	}
+	col, ok := valueColumns[sub]
+	if !ok || (name == "addresses" && (sub == "value" || sub == "display")) ||
+		(name != "addresses" && addressSubs[sub]) {
+		return target{}, false
+	}
+	tg := target{kind: kValues, attr: name, expr: "v." + col, typ: scim.TypeString, folded: true}
+	if sub == "primary" {
+		tg.typ, tg.folded = scim.TypeBoolean, false
+	}
+	return tg, true
+}
+
+var addressSubs = map[string]bool{"formatted": true, "streetAddress": true, "locality": true,
+	"region": true, "postalCode": true, "country": true}
