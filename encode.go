@@ -208,8 +208,20 @@ func (w *jsonWriter) strConcat(parts ...string) {
 
 // appendStringBody appends s escaped for a JSON string, without quotes.
 func appendStringBody(b []byte, s string) []byte {
+	// Most strings need no escaping: find the first byte that might, and
+	// copy everything before it at once.
+	i := 0
+	for i < len(s) {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			break
+		}
+		i++
+	}
+	if i == len(s) {
+		return append(b, s...)
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -253,10 +265,43 @@ func appendStringBody(b []byte, s string) []byte {
 	return append(b, s[start:]...)
 }
 
+// appendTime appends t as a JSON string in the xsd:dateTime form
+// 2006-01-02T15:04:05.999Z (UTC, milliseconds without trailing zeros), as
+// time.Time.AppendFormat would, without parsing a layout on every call.
 func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		b = append(b, '"')
+		b = t.AppendFormat(b, "2006-01-02T15:04:05.999Z07:00")
+		return append(b, '"')
+	}
+	hour, minute, sec := t.Clock()
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, "2006-01-02T15:04:05.999Z07:00")
-	return append(b, '"')
+	b = append4(b, year)
+	b = append(b, '-')
+	b = append2(b, int(month))
+	b = append(b, '-')
+	b = append2(b, day)
+	b = append(b, 'T')
+	b = append2(b, hour)
+	b = append(b, ':')
+	b = append2(b, minute)
+	b = append(b, ':')
+	b = append2(b, sec)
+	if ms := t.Nanosecond() / 1e6; ms > 0 {
+		b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+		for b[len(b)-1] == '0' {
+			b = b[:len(b)-1]
+		}
+	}
+	return append(b, 'Z', '"')
+}
+
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+
+func append4(b []byte, n int) []byte {
+	return append(b, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
 }
 
 // encoder renders resources as SCIM JSON with a projection applied.
@@ -266,12 +311,49 @@ type encoder struct {
 	base string // absolute URL of the SCIM root, for meta.location and $ref
 }
 
-// attr looks up the canonical attribute name of the core schema (or a
-// common attribute) and reports whether the projection wants it.
+// coreIndex maps the canonical names of the common attributes and of a
+// core schema's attributes to their definitions, so that encoding finds
+// them without scanning.
+type coreIndex struct {
+	byName map[string]*Attribute
+	// subs holds the sub-attributes of the multi-valued attributes that
+	// MultiValue renders.
+	subs map[*Attribute]*mvSubs
+}
+
+type mvSubs struct{ value, display, typ, primary, ref *Attribute }
+
+func newCoreIndex(s *Schema) *coreIndex {
+	ix := &coreIndex{byName: map[string]*Attribute{}, subs: map[*Attribute]*mvSubs{}}
+	for _, list := range [][]*Attribute{commonAttrs, s.Attributes} {
+		for _, a := range list {
+			ix.byName[a.Name] = a
+			if a.MultiValued && a.typ() == TypeComplex {
+				ix.subs[a] = &mvSubs{a.Sub("value"), a.Sub("display"), a.Sub("type"), a.Sub("primary"), a.Sub("$ref")}
+			}
+		}
+	}
+	return ix
+}
+
+var (
+	userIndex  = newCoreIndex(userSchema)
+	groupIndex = newCoreIndex(groupSchema)
+)
+
+func (e *encoder) index() *coreIndex {
+	if e.rt.schema == groupSchema {
+		return groupIndex
+	}
+	return userIndex
+}
+
+// want returns the core or common attribute with the canonical name and
+// reports whether the projection wants it.
 func (e *encoder) want(name string) (*Attribute, bool) {
-	a := findAttr(commonAttrs, name)
-	if a == nil {
-		a = e.rt.schema.Attr(name)
+	a := e.index().byName[name]
+	if e.p == nil {
+		return a, true
 	}
 	return a, e.p.wants(a)
 }
@@ -293,7 +375,8 @@ func (e *encoder) multi(w *jsonWriter, name string, vs []MultiValue, refPath str
 	if !ok || len(vs) == 0 {
 		return
 	}
-	value, display, typ, primary, ref := a.Sub("value"), a.Sub("display"), a.Sub("type"), a.Sub("primary"), a.Sub("$ref")
+	ss := e.index().subs[a]
+	value, display, typ, primary, ref := ss.value, ss.display, ss.typ, ss.primary, ss.ref
 	w.key(a.Name)
 	w.open('[')
 	for i := range vs {
@@ -337,16 +420,19 @@ func (e *encoder) subs(w *jsonWriter, a *Attribute, kv ...string) {
 		if kv[i+1] == "" {
 			continue
 		}
-		sa := a.Sub(kv[i])
-		if sa == nil || !e.p.wantsSub(a, sa) {
-			continue
+		// Without a projection every sub-attribute is wanted and kv
+		// already holds canonical names: skip the lookups.
+		if e.p != nil {
+			if sa := a.Sub(kv[i]); sa == nil || !e.p.wantsSub(a, sa) {
+				continue
+			}
 		}
 		if !open {
 			w.key(a.Name)
 			w.open('{')
 			open = true
 		}
-		w.key(sa.Name)
+		w.key(kv[i])
 		w.str(kv[i+1])
 	}
 	if open {
@@ -529,12 +615,12 @@ func (e *encoder) appendUser(b []byte, u *User) []byte {
 			for _, kv := range [...][2]string{{"formatted", ad.Formatted}, {"streetAddress", ad.StreetAddress},
 				{"locality", ad.Locality}, {"region", ad.Region}, {"postalCode", ad.PostalCode},
 				{"country", ad.Country}, {"type", ad.Type}} {
-				if kv[1] != "" && e.p.wantsSub(a, a.Sub(kv[0])) {
+				if kv[1] != "" && (e.p == nil || e.p.wantsSub(a, a.Sub(kv[0]))) {
 					w.key(kv[0])
 					w.str(kv[1])
 				}
 			}
-			if ad.Primary && e.p.wantsSub(a, a.Sub("primary")) {
+			if ad.Primary && (e.p == nil || e.p.wantsSub(a, a.Sub("primary"))) {
 				w.key("primary")
 				w.boolean(true)
 			}
@@ -562,8 +648,7 @@ func (e *encoder) enterprise(w *jsonWriter, ent *EnterpriseUser) {
 		if v == "" {
 			return
 		}
-		a := s.Attr(name)
-		if !e.p.wants(a) {
+		if e.p != nil && !e.p.wants(s.Attr(name)) {
 			return
 		}
 		if !open {
@@ -581,17 +666,29 @@ func (e *encoder) enterprise(w *jsonWriter, ent *EnterpriseUser) {
 	field("department", ent.Department)
 	if m := ent.Manager; m != nil && m.Value != "" {
 		a := s.Attr("manager")
-		if e.p.wants(a) {
+		if e.p == nil || e.p.wants(a) {
 			if !open {
 				w.key(EnterpriseUserSchema)
 				w.open('{')
 				open = true
 			}
-			ref := m.Ref
-			if ref == "" {
-				ref = e.base + "/Users/" + m.Value
+			w.key("manager")
+			w.open('{')
+			if e.p == nil || e.p.wantsSub(a, a.Sub("value")) {
+				w.strField("value", m.Value)
 			}
-			e.subs(w, a, "value", m.Value, "$ref", ref, "displayName", m.DisplayName)
+			if e.p == nil || e.p.wantsSub(a, a.Sub("$ref")) {
+				w.key("$ref")
+				if m.Ref != "" {
+					w.str(m.Ref)
+				} else {
+					w.strConcat(e.base, "/Users/", m.Value)
+				}
+			}
+			if e.p == nil || e.p.wantsSub(a, a.Sub("displayName")) {
+				w.strField("displayName", m.DisplayName)
+			}
+			w.close('}')
 		}
 	}
 	if open {
