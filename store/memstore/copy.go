@@ -19,14 +19,77 @@ func copyUserIn(u *scim.User) scim.User {
 	return c
 }
 
-// copyUserOut returns a deep copy of the stored user u, with groups as its
-// Groups.
-func copyUserOut(u *scim.User, groups []scim.MultiValue) *scim.User {
-	c := new(scim.User)
-	*c = *u
-	c.Groups = groups
-	copyUserFields(c, u)
-	return c
+// userBox holds a user as a read returns it together with what its
+// pointers point to, so that a copy costs one allocation instead of one per
+// pointer. Its inline values hold the multi-valued attributes (and Groups)
+// of a typical user; a user with more gets them in one slice of their own.
+type userBox struct {
+	u      scim.User
+	name   scim.Name
+	ent    scim.EnterpriseUser
+	mgr    scim.Manager
+	active bool
+	values [4]scim.MultiValue
+}
+
+// multiValues returns the number of values of u's multi-valued attributes
+// of type MultiValue.
+func multiValues(u *scim.User) int {
+	return len(u.Emails) + len(u.PhoneNumbers) + len(u.IMs) + len(u.Photos) + len(u.Groups) +
+		len(u.Entitlements) + len(u.Roles) + len(u.X509Certificates)
+}
+
+// valueSlab hands out slices of one backing array, each with its capacity
+// cut to its length, so that appending to one never overwrites the next.
+type valueSlab []scim.MultiValue
+
+func (s *valueSlab) take(vs []scim.MultiValue) []scim.MultiValue {
+	if len(vs) == 0 {
+		return nil
+	}
+	n := len(*s)
+	*s = append(*s, vs...)
+	return (*s)[n:len(*s):len(*s)]
+}
+
+// fill makes b a deep copy of the stored user src, whose Groups are
+// groups (which fill copies too), and returns it.
+func (b *userBox) fill(src *scim.User, groups []scim.MultiValue) *scim.User {
+	b.u = *src
+	u := &b.u
+	if src.Name != nil {
+		b.name = *src.Name
+		u.Name = &b.name
+	}
+	if src.Active != nil {
+		b.active = *src.Active
+		u.Active = &b.active
+	}
+	slab := valueSlab(b.values[:0])
+	if n := multiValues(src) + len(groups); n > len(b.values) {
+		slab = make(valueSlab, 0, n)
+	}
+	u.Emails = slab.take(src.Emails)
+	u.PhoneNumbers = slab.take(src.PhoneNumbers)
+	u.IMs = slab.take(src.IMs)
+	u.Photos = slab.take(src.Photos)
+	u.Groups = slab.take(groups)
+	u.Entitlements = slab.take(src.Entitlements)
+	u.Roles = slab.take(src.Roles)
+	u.X509Certificates = slab.take(src.X509Certificates)
+	if len(src.Addresses) > 0 {
+		u.Addresses = append([]scim.Address(nil), src.Addresses...)
+	}
+	if src.Enterprise != nil {
+		b.ent = *src.Enterprise
+		if m := src.Enterprise.Manager; m != nil {
+			b.mgr = *m
+			b.ent.Manager = &b.mgr
+		}
+		u.Enterprise = &b.ent
+	}
+	u.Extensions = copyExtensions(src.Extensions)
+	return u
 }
 
 // copyUserFields replaces every pointer, slice and map of dst, a shallow copy

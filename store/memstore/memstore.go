@@ -196,19 +196,27 @@ func now(prev time.Time) time.Time {
 
 // groupsOf returns the User.Groups of the resource with the given id.
 func (p *partition) groupsOf(id string) []scim.MultiValue {
+	return p.appendGroupsOf(nil, id)
+}
+
+// appendGroupsOf appends the User.Groups of the resource with the given id
+// to dst, in the groups' creation order.
+func (p *partition) appendGroupsOf(dst []scim.MultiValue, id string) []scim.MultiValue {
 	key := foldKey(id)
-	n := p.memberOf.count(key)
-	if n == 0 {
-		return nil
+	first, ok := p.memberOf.one[key]
+	if !ok {
+		return dst
 	}
-	gs := make([]*groupRec, 0, n)
-	p.memberOf.get(key, func(g *groupRec) { gs = append(gs, g) })
-	slices.SortFunc(gs, func(a, b *groupRec) int { return a.pos - b.pos })
-	out := make([]scim.MultiValue, len(gs))
-	for i, g := range gs {
-		out[i] = scim.MultiValue{Value: g.g.ID, Display: g.g.DisplayName, Type: "direct"}
+	var buf [8]*groupRec
+	gs := append(buf[:0], first)
+	if more := p.memberOf.more[key]; len(more) > 0 {
+		gs = append(gs, more...)
+		slices.SortFunc(gs, func(a, b *groupRec) int { return a.pos - b.pos })
 	}
-	return out
+	for _, g := range gs {
+		dst = append(dst, scim.MultiValue{Value: g.g.ID, Display: g.g.DisplayName, Type: "direct"})
+	}
+	return dst
 }
 
 // unlinkMember removes the resource with the given id from the members of

@@ -21,11 +21,9 @@ func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
 	start, count := max(q.StartIndex, 1), max(q.Count, 0)
 	if q.Filter == nil && q.SortBy == "" {
 		total := p.userOrder.size()
-		page := &scim.Page[scim.User]{TotalResults: total, Resources: make([]*scim.User, 0, min(count, total))}
-		p.userOrder.page(start, count, func(r *userRec) {
-			page.Resources = append(page.Resources, p.userOut(r, q.ReadOptions))
-		})
-		return page
+		recs := make([]*userRec, 0, min(count, total))
+		p.userOrder.page(start, count, func(r *userRec) { recs = append(recs, r) })
+		return &scim.Page[scim.User]{TotalResults: total, Resources: p.usersOut(recs, q.ReadOptions)}
 	}
 	match := p.userMatcher(q.Filter)
 	var cands []*userRec
@@ -38,16 +36,17 @@ func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
 		}
 	}
 	if q.SortBy == "" {
-		page := &scim.Page[scim.User]{Resources: []*scim.User{}}
+		total := 0
+		var recs []*userRec
 		forEach(&p.userOrder, cands, indexed, func(r *userRec) {
 			if match.ok(r) {
-				page.TotalResults++
-				if page.TotalResults >= start && len(page.Resources) < count {
-					page.Resources = append(page.Resources, p.userOut(r, q.ReadOptions))
+				total++
+				if total >= start && len(recs) < count {
+					recs = append(recs, r)
 				}
 			}
 		})
-		return page
+		return &scim.Page[scim.User]{TotalResults: total, Resources: p.usersOut(recs, q.ReadOptions)}
 	}
 	// A stored user has no Groups; sorting by groups.value needs them.
 	withGroups := isSubOf(q.SortBy, "groups")
@@ -64,11 +63,11 @@ func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
 		}
 	})
 	sorted := scim.ApplyQuery(matched, &scim.Query{SortBy: q.SortBy, SortDescending: q.SortDescending, StartIndex: start, Count: count})
-	page := &scim.Page[scim.User]{TotalResults: sorted.TotalResults, Resources: make([]*scim.User, 0, len(sorted.Resources))}
-	for _, u := range sorted.Resources {
-		page.Resources = append(page.Resources, p.userOut(p.users[u.ID], q.ReadOptions))
+	recs := make([]*userRec, len(sorted.Resources))
+	for i, u := range sorted.Resources {
+		recs[i] = p.users[u.ID]
 	}
-	return page
+	return &scim.Page[scim.User]{TotalResults: sorted.TotalResults, Resources: p.usersOut(recs, q.ReadOptions)}
 }
 
 // listGroups answers q; p must be read-locked.

@@ -34,11 +34,28 @@ func (s *UserStore) Get(ctx context.Context, id string, opts scim.ReadOptions) (
 
 // userOut returns the copy of r that a read returns.
 func (p *partition) userOut(r *userRec, opts scim.ReadOptions) *scim.User {
-	var groups []scim.MultiValue
+	var groups [8]scim.MultiValue
+	gs := groups[:0]
 	if !opts.SkipMembership {
-		groups = p.groupsOf(r.u.ID)
+		gs = p.appendGroupsOf(gs, r.u.ID)
 	}
-	return copyUserOut(&r.u, groups)
+	return new(userBox).fill(&r.u, gs)
+}
+
+// usersOut returns the copies of rs that a read returns, allocated
+// together.
+func (p *partition) usersOut(rs []*userRec, opts scim.ReadOptions) []*scim.User {
+	out := make([]*scim.User, len(rs))
+	boxes := make([]userBox, len(rs))
+	var groups [8]scim.MultiValue
+	for i, r := range rs {
+		gs := groups[:0]
+		if !opts.SkipMembership {
+			gs = p.appendGroupsOf(gs, r.u.ID)
+		}
+		out[i] = boxes[i].fill(&r.u, gs)
+	}
+	return out
 }
 
 // Create stores a copy of u with a new random id and returns it as stored.
