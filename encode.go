@@ -156,16 +156,14 @@ func (w *jsonWriter) key(k string) {
 	w.comma = false
 }
 
-// name writes the key k, which must need no escaping (a canonical
-// attribute name of the built-in schemas), without scanning it.
-func (w *jsonWriter) name(k string) {
-	if w.comma {
-		w.b = append(w.b, ',', '"')
-	} else {
-		w.b = append(w.b, '"')
+// name writes a key given as the literal `,"k":`, where k needs no
+// escaping (a canonical attribute name of the built-in schemas): one append,
+// without scanning it.
+func (w *jsonWriter) name(lit string) {
+	if !w.comma {
+		lit = lit[1:]
 	}
-	w.b = append(w.b, k...)
-	w.b = append(w.b, '"', ':')
+	w.b = append(w.b, lit...)
 	w.comma = false
 }
 
@@ -181,9 +179,19 @@ func (w *jsonWriter) str(s string) {
 	w.comma = true
 }
 
+// strField writes the key k and v, unless v is empty.
 func (w *jsonWriter) strField(k, v string) {
 	if v != "" {
-		w.name(k)
+		w.key(k)
+		w.str(v)
+	}
+}
+
+// strLit writes the key literal lit (as for name) and v, unless v is
+// empty.
+func (w *jsonWriter) strLit(lit, v string) {
+	if v != "" {
+		w.name(lit)
 		w.str(v)
 	}
 }
@@ -215,6 +223,23 @@ func (w *jsonWriter) strConcat(parts ...string) {
 	for _, p := range parts {
 		w.b = appendStringBody(w.b, p)
 	}
+	w.b = append(w.b, '"')
+	w.comma = true
+}
+
+// ref writes the JSON string base+path+path2+id, where base is the
+// encoder's base URL (scanned for escapes once per encoder, not once per
+// value) and the paths are constants that need no escaping.
+func (e *encoder) ref(w *jsonWriter, path, path2, id string) {
+	w.b = append(w.b, '"')
+	if e.baseSafe() {
+		w.b = append(w.b, e.base...)
+	} else {
+		w.b = appendStringBody(w.b, e.base)
+	}
+	w.b = append(w.b, path...)
+	w.b = append(w.b, path2...)
+	w.b = appendStringBody(w.b, id)
 	w.b = append(w.b, '"')
 	w.comma = true
 }
@@ -348,6 +373,31 @@ type encoder struct {
 	rt   *resourceType
 	p    *projection
 	base string // absolute URL of the SCIM root, for meta.location and $ref
+	// baseState caches whether base needs escaping: 0 unknown, 1 no, 2 yes.
+	baseState uint8
+}
+
+// baseSafe reports whether base can be written as it is inside a JSON
+// string.
+func (e *encoder) baseSafe() bool {
+	if e.baseState == 0 {
+		e.baseState = 2
+		if needsNoEscape(e.base) {
+			e.baseState = 1
+		}
+	}
+	return e.baseState == 1
+}
+
+// needsNoEscape reports whether s can be written inside a JSON string as
+// it is.
+func needsNoEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // coreAttr names an attribute of the core User or Group schema (or a
@@ -392,6 +442,14 @@ var coreNames = [numCoreAttrs]string{
 	cAddresses: "addresses", cGroups: "groups", cEntitlements: "entitlements", cRoles: "roles",
 	cX509Certificates: "x509Certificates", cMembers: "members", cMeta: "meta",
 }
+
+// coreKeys holds the key literals of coreNames, for jsonWriter.name.
+var coreKeys = func() (keys [numCoreAttrs]string) {
+	for k, name := range coreNames {
+		keys[k] = `,"` + name + `":`
+	}
+	return keys
+}()
 
 // coreIndex holds the definitions of a core schema's attributes (nil for
 // those the schema lacks) and of the sub-attributes that MultiValue
@@ -448,7 +506,7 @@ func (e *encoder) stringAttr(w *jsonWriter, k coreAttr, v string) {
 		return
 	}
 	if _, ok := e.want(k); ok {
-		w.name(coreNames[k])
+		w.name(coreKeys[k])
 		w.str(v)
 	}
 }
@@ -470,40 +528,42 @@ func (e *encoder) multi(w *jsonWriter, k coreAttr, vs []MultiValue, refPath stri
 	wantDisplay := display != nil && e.p.wantsSub(a, display)
 	wantType := typ != nil && e.p.wantsSub(a, typ)
 	wantPrimary := primary != nil && e.p.wantsSub(a, primary)
-	w.name(coreNames[k])
+	w.name(coreKeys[k])
 	w.open('[')
 	for i := range vs {
 		v := &vs[i]
-		w.elem()
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
 		w.open('{')
 		if wantValue && v.Value != "" {
-			w.name("value")
+			w.name(`,"value":`)
 			w.str(v.Value)
 		}
 		if wantRef {
 			switch {
 			case v.Ref != "":
-				w.name("$ref")
+				w.name(`,"$ref":`)
 				w.str(v.Ref)
 			case refPath == "" || v.Value == "":
 			case v.Type == "Group" && k == cMembers:
-				w.name("$ref")
-				w.strConcat(e.base, "/Groups/", v.Value)
+				w.name(`,"$ref":`)
+				e.ref(w, "/Groups/", "", v.Value)
 			default:
-				w.name("$ref")
-				w.strConcat(e.base, refPath, v.Value)
+				w.name(`,"$ref":`)
+				e.ref(w, refPath, "", v.Value)
 			}
 		}
 		if wantDisplay && v.Display != "" {
-			w.name("display")
+			w.name(`,"display":`)
 			w.str(v.Display)
 		}
 		if wantType && v.Type != "" {
-			w.name("type")
+			w.name(`,"type":`)
 			w.str(v.Type)
 		}
 		if wantPrimary && v.Primary {
-			w.name("primary")
+			w.name(`,"primary":`)
 			w.raw("true")
 		}
 		w.close('}')
@@ -511,21 +571,23 @@ func (e *encoder) multi(w *jsonWriter, k coreAttr, vs []MultiValue, refPath stri
 	w.close(']')
 }
 
-func (e *encoder) subs(w *jsonWriter, a *Attribute, kv ...string) {
+// subs renders the complex attribute a (with key literal key) from its
+// sub-attributes' key literals and values.
+func (e *encoder) subs(w *jsonWriter, a *Attribute, key string, kv ...string) {
 	open := false
 	for i := 0; i < len(kv); i += 2 {
 		if kv[i+1] == "" {
 			continue
 		}
-		// Without a projection every sub-attribute is wanted and kv
-		// already holds canonical names: skip the lookups.
+		// Without a projection every sub-attribute is wanted: skip the
+		// lookups.
 		if e.p != nil {
-			if sa := a.Sub(kv[i]); sa == nil || !e.p.wantsSub(a, sa) {
+			if sa := a.Sub(litName(kv[i])); sa == nil || !e.p.wantsSub(a, sa) {
 				continue
 			}
 		}
 		if !open {
-			w.name(a.Name)
+			w.name(key)
 			w.open('{')
 			open = true
 		}
@@ -537,19 +599,22 @@ func (e *encoder) subs(w *jsonWriter, a *Attribute, kv ...string) {
 	}
 }
 
+// litName returns the name in a key literal `,"name":`.
+func litName(lit string) string { return lit[2 : len(lit)-2] }
+
 func (e *encoder) schemas(w *jsonWriter, exts Extensions, enterprise bool) {
-	w.name("schemas")
+	w.name(`,"schemas":`)
 	w.open('[')
-	w.elem()
 	w.str(e.rt.schema.ID)
 	if enterprise {
-		w.elem()
-		w.str(EnterpriseUserSchema)
+		w.b = append(w.b, `,"`+EnterpriseUserSchema+`"`...)
 	}
-	for _, x := range e.rt.extensions {
-		if len(exts[x.schema.ID]) > 0 {
-			w.elem()
-			w.str(x.schema.ID)
+	if len(exts) > 0 {
+		for _, x := range e.rt.extensions {
+			if len(exts[x.schema.ID]) > 0 {
+				w.elem()
+				w.str(x.schema.ID)
+			}
 		}
 	}
 	w.close(']')
@@ -560,36 +625,69 @@ func (e *encoder) meta(w *jsonWriter, m *Meta, id string) {
 	if !ok {
 		return
 	}
-	w.name("meta")
+	w.name(`,"meta":`)
 	w.open('{')
+	if e.p == nil {
+		// Every sub-attribute, in schema order.
+		w.name(`,"resourceType":`)
+		w.str(e.rt.name)
+		e.times(w, m)
+		w.name(`,"location":`)
+		e.ref(w, e.rt.endpoint, "/", id)
+		w.strLit(`,"version":`, m.Version)
+		w.close('}')
+		return
+	}
 	for _, sa := range a.SubAttributes {
 		if !e.p.wantsSub(a, sa) {
 			continue
 		}
 		switch sa.Name {
 		case "resourceType":
-			w.name(sa.Name)
+			w.name(`,"resourceType":`)
 			w.str(e.rt.name)
 		case "created":
 			if !m.Created.IsZero() {
-				w.name(sa.Name)
+				w.name(`,"created":`)
 				w.b = appendTime(w.b, m.Created)
 				w.comma = true
 			}
 		case "lastModified":
 			if !m.LastModified.IsZero() {
-				w.name(sa.Name)
+				w.name(`,"lastModified":`)
 				w.b = appendTime(w.b, m.LastModified)
 				w.comma = true
 			}
 		case "location":
-			w.name(sa.Name)
-			w.strConcat(e.base, e.rt.endpoint, "/", id)
+			w.name(`,"location":`)
+			e.ref(w, e.rt.endpoint, "/", id)
 		case "version":
-			w.strField(sa.Name, m.Version)
+			w.strLit(`,"version":`, m.Version)
 		}
 	}
 	w.close('}')
+}
+
+// times writes meta.created and meta.lastModified. They are often the same
+// instant (a resource never changed), which is then formatted once.
+func (e *encoder) times(w *jsonWriter, m *Meta) {
+	start, end := -1, -1
+	if !m.Created.IsZero() {
+		w.name(`,"created":`)
+		start = len(w.b)
+		w.b = appendTime(w.b, m.Created)
+		end = len(w.b)
+		w.comma = true
+	}
+	if !m.LastModified.IsZero() {
+		w.name(`,"lastModified":`)
+		if start >= 0 && m.LastModified.Equal(m.Created) {
+			w.b = append(w.b, w.b[start:end]...)
+		} else {
+			w.b = appendTime(w.b, m.LastModified)
+		}
+		w.comma = true
+	}
 }
 
 // extensions renders the registered extensions other than Enterprise User,
@@ -668,20 +766,25 @@ func (e *encoder) value(w *jsonWriter, a *Attribute, v any) {
 
 // appendUser appends the JSON of u to b.
 func (e *encoder) appendUser(b []byte, u *User) []byte {
+	return e.appendUserGroups(b, u, u.Groups)
+}
+
+// appendUserGroups appends the JSON of u, with groups as its groups, to b.
+func (e *encoder) appendUserGroups(b []byte, u *User, groups []MultiValue) []byte {
 	w := jsonWriter{b: b}
 	w.open('{')
 	ent := u.Enterprise
 	hasEnt := ent != nil && (ent.EmployeeNumber != "" || ent.CostCenter != "" || ent.Organization != "" ||
 		ent.Division != "" || ent.Department != "" || (ent.Manager != nil && ent.Manager.Value != ""))
 	e.schemas(&w, u.Extensions, hasEnt)
-	w.name("id")
+	w.name(`,"id":`)
 	w.str(u.ID)
 	e.stringAttr(&w, cExternalID, u.ExternalID)
 	e.stringAttr(&w, cUserName, u.UserName)
 	if n := u.Name; n != nil {
 		if a, ok := e.want(cName); ok {
-			e.subs(&w, a, "formatted", n.Formatted, "familyName", n.FamilyName, "givenName", n.GivenName,
-				"middleName", n.MiddleName, "honorificPrefix", n.HonorificPrefix, "honorificSuffix", n.HonorificSuffix)
+			e.subs(&w, a, `,"name":`, `,"formatted":`, n.Formatted, `,"familyName":`, n.FamilyName, `,"givenName":`, n.GivenName,
+				`,"middleName":`, n.MiddleName, `,"honorificPrefix":`, n.HonorificPrefix, `,"honorificSuffix":`, n.HonorificSuffix)
 		}
 	}
 	e.stringAttr(&w, cDisplayName, u.DisplayName)
@@ -694,7 +797,7 @@ func (e *encoder) appendUser(b []byte, u *User) []byte {
 	e.stringAttr(&w, cTimezone, u.Timezone)
 	if u.Active != nil {
 		if _, ok := e.want(cActive); ok {
-			w.name("active")
+			w.name(`,"active":`)
 			w.boolean(*u.Active)
 		}
 	}
@@ -702,88 +805,95 @@ func (e *encoder) appendUser(b []byte, u *User) []byte {
 	e.multi(&w, cPhoneNumbers, u.PhoneNumbers, "")
 	e.multi(&w, cIMs, u.IMs, "")
 	e.multi(&w, cPhotos, u.Photos, "")
-	if a, ok := e.want(cAddresses); ok && len(u.Addresses) > 0 {
-		w.name("addresses")
-		w.open('[')
-		for i := range u.Addresses {
-			ad := &u.Addresses[i]
-			w.elem()
-			w.open('{')
-			for _, kv := range [...][2]string{{"formatted", ad.Formatted}, {"streetAddress", ad.StreetAddress},
-				{"locality", ad.Locality}, {"region", ad.Region}, {"postalCode", ad.PostalCode},
-				{"country", ad.Country}, {"type", ad.Type}} {
-				if kv[1] != "" && (e.p == nil || e.p.wantsSub(a, a.Sub(kv[0]))) {
-					w.name(kv[0])
-					w.str(kv[1])
-				}
-			}
-			if ad.Primary && (e.p == nil || e.p.wantsSub(a, a.Sub("primary"))) {
-				w.name("primary")
-				w.boolean(true)
-			}
-			w.close('}')
+	if len(u.Addresses) > 0 {
+		if a, ok := e.want(cAddresses); ok {
+			e.addresses(&w, a, u.Addresses)
 		}
-		w.close(']')
 	}
-	e.multi(&w, cGroups, u.Groups, "/Groups/")
+	e.multi(&w, cGroups, groups, "/Groups/")
 	e.multi(&w, cEntitlements, u.Entitlements, "")
 	e.multi(&w, cRoles, u.Roles, "")
 	e.multi(&w, cX509Certificates, u.X509Certificates, "")
 	if hasEnt {
 		e.enterprise(&w, ent)
 	}
-	e.extensions(&w, u.Extensions)
+	if len(u.Extensions) > 0 {
+		e.extensions(&w, u.Extensions)
+	}
 	e.meta(&w, &u.Meta, u.ID)
 	w.close('}')
 	return w.b
 }
 
+func (e *encoder) addresses(w *jsonWriter, a *Attribute, as []Address) {
+	w.name(coreKeys[cAddresses])
+	w.open('[')
+	for i := range as {
+		ad := &as[i]
+		w.elem()
+		w.open('{')
+		for _, kv := range [...][2]string{{`,"formatted":`, ad.Formatted}, {`,"streetAddress":`, ad.StreetAddress},
+			{`,"locality":`, ad.Locality}, {`,"region":`, ad.Region}, {`,"postalCode":`, ad.PostalCode},
+			{`,"country":`, ad.Country}, {`,"type":`, ad.Type}} {
+			if kv[1] != "" && (e.p == nil || e.p.wantsSub(a, a.Sub(litName(kv[0])))) {
+				w.name(kv[0])
+				w.str(kv[1])
+			}
+		}
+		if ad.Primary && (e.p == nil || e.p.wantsSub(a, a.Sub("primary"))) {
+			w.name(`,"primary":`)
+			w.boolean(true)
+		}
+		w.close('}')
+	}
+	w.close(']')
+}
+
+// enterpriseKey is the key literal of the Enterprise User extension.
+const enterpriseKey = `,"` + EnterpriseUserSchema + `":`
+
 func (e *encoder) enterprise(w *jsonWriter, ent *EnterpriseUser) {
 	s := enterpriseUserSchema
 	open := false
-	field := func(name, v string) {
-		if v == "" {
-			return
-		}
-		if e.p != nil && !e.p.wants(s.Attr(name)) {
-			return
+	for _, kv := range [...][2]string{{`,"employeeNumber":`, ent.EmployeeNumber}, {`,"costCenter":`, ent.CostCenter},
+		{`,"organization":`, ent.Organization}, {`,"division":`, ent.Division}, {`,"department":`, ent.Department}} {
+		if kv[1] == "" || (e.p != nil && !e.p.wants(s.Attr(litName(kv[0])))) {
+			continue
 		}
 		if !open {
-			w.name(EnterpriseUserSchema)
+			w.name(enterpriseKey)
 			w.open('{')
 			open = true
 		}
-		w.name(name)
-		w.str(v)
+		w.name(kv[0])
+		w.str(kv[1])
 	}
-	field("employeeNumber", ent.EmployeeNumber)
-	field("costCenter", ent.CostCenter)
-	field("organization", ent.Organization)
-	field("division", ent.Division)
-	field("department", ent.Department)
 	if m := ent.Manager; m != nil && m.Value != "" {
-		a := s.Attr("manager")
+		var a *Attribute
+		if e.p != nil {
+			a = s.Attr("manager")
+		}
 		if e.p == nil || e.p.wants(a) {
 			if !open {
-				w.name(EnterpriseUserSchema)
+				w.name(enterpriseKey)
 				w.open('{')
 				open = true
 			}
-			w.name("manager")
+			w.name(`,"manager":`)
 			w.open('{')
 			if e.p == nil || e.p.wantsSub(a, a.Sub("value")) {
-				w.strField("value", m.Value)
+				w.strLit(`,"value":`, m.Value)
 			}
 			if e.p == nil || e.p.wantsSub(a, a.Sub("$ref")) {
-				w.name("$ref")
+				w.name(`,"$ref":`)
 				if m.Ref != "" {
 					w.str(m.Ref)
 				} else {
-					w.strConcat(e.base, "/Users/", m.Value)
+					e.ref(w, "/Users/", "", m.Value)
 				}
 			}
 			if e.p == nil || e.p.wantsSub(a, a.Sub("displayName")) {
-				w.strField("displayName", m.DisplayName)
+				w.strLit(`,"displayName":`, m.DisplayName)
 			}
 			w.close('}')
 		}
@@ -799,13 +909,13 @@ func (e *encoder) appendGroup(b []byte, g *Group) []byte {
 	w := jsonWriter{b: b}
 	w.open('{')
 	e.schemas(&w, g.Extensions, false)
-	w.name("id")
+	w.name(`,"id":`)
 	w.str(g.ID)
 	e.stringAttr(&w, cExternalID, g.ExternalID)
 	e.stringAttr(&w, cDisplayName, g.DisplayName)
-	if a, ok := e.want(cMembers); ok {
+	if _, ok := e.want(cMembers); ok {
 		if len(g.Members) == 0 {
-			w.name(a.Name)
+			w.name(coreKeys[cMembers])
 			w.raw("[]")
 		} else {
 			e.multi(&w, cMembers, g.Members, "/Users/")
