@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/borrow"
 )
 
 // Option configures the stores made by [New].
@@ -53,11 +54,16 @@ func New(opts ...Option) (*UserStore, *GroupStore) {
 	}
 	b := &backend{partitionOf: c.partition}
 	b.parts.Store(&map[string]*partition{})
-	return &UserStore{b: b}, &GroupStore{b: b}
+	us := &UserStore{b: b}
+	borrow.Set(&us.hook, us, userLender{b})
+	return us, &GroupStore{b: b}
 }
 
 // UserStore is the in-memory [scim.UserStore] made by [New].
-type UserStore struct{ b *backend }
+type UserStore struct {
+	b *backend
+	hook
+}
 
 // GroupStore is the in-memory [scim.GroupStore] made by [New]. It also
 // implements [scim.MemberPatcher].

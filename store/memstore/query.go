@@ -18,12 +18,19 @@ import (
 
 // listUsers answers q; p must be read-locked.
 func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
+	total, recs := p.selectUsers(b, q)
+	return &scim.Page[scim.User]{TotalResults: total, Resources: p.usersOut(recs, q.ReadOptions)}
+}
+
+// selectUsers returns the number of users that match q and the records of
+// the page that q selects; p must be read-locked.
+func (p *partition) selectUsers(b *backend, q *scim.Query) (int, []*userRec) {
 	start, count := max(q.StartIndex, 1), max(q.Count, 0)
 	if q.Filter == nil && q.SortBy == "" {
 		total := p.userOrder.size()
 		recs := make([]*userRec, 0, min(count, total))
 		p.userOrder.page(start, count, func(r *userRec) { recs = append(recs, r) })
-		return &scim.Page[scim.User]{TotalResults: total, Resources: p.usersOut(recs, q.ReadOptions)}
+		return total, recs
 	}
 	match := p.userMatcher(q.Filter)
 	var cands []*userRec
@@ -46,7 +53,7 @@ func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
 				}
 			}
 		})
-		return &scim.Page[scim.User]{TotalResults: total, Resources: p.usersOut(recs, q.ReadOptions)}
+		return total, recs
 	}
 	// A stored user has no Groups; sorting by groups.value needs them.
 	withGroups := isSubOf(q.SortBy, "groups")
@@ -67,7 +74,7 @@ func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
 	for i, u := range sorted.Resources {
 		recs[i] = p.users[u.ID]
 	}
-	return &scim.Page[scim.User]{TotalResults: sorted.TotalResults, Resources: p.usersOut(recs, q.ReadOptions)}
+	return sorted.TotalResults, recs
 }
 
 // listGroups answers q; p must be read-locked.
