@@ -141,9 +141,12 @@ type partition struct {
 	groupOrder order[*groupRec]
 	groupNames multiIndex[*groupRec] // by foldKey(displayName)
 	groupExt   multiIndex[*groupRec]
-	// memberOf maps foldKey(member value) to the groups with that member:
-	// the reverse of memberList.idx, for User.Groups and for removing a
-	// deleted resource from its groups.
+	// memberOf maps foldKey(member value) to the groups with that member,
+	// for members that are not users of the partition (groups, and values
+	// that name no resource): the reverse of memberList.idx, for
+	// User.Groups, membership filters and removing a deleted resource from
+	// its groups. A user's groups are on its record instead (see
+	// addMemberOf).
 	memberOf multiIndex[*groupRec]
 }
 
@@ -162,11 +165,17 @@ func newPartition() *partition {
 type userRec struct {
 	u   scim.User // Groups is always nil
 	pos int       // slot in partition.userOrder
+	// groups are the groups that have the user as a member, in no order:
+	// the reverse index of membership for users. It fits in the record's
+	// allocation size class, so it costs a pointer per membership rather
+	// than an index entry.
+	groups []*groupRec
 }
 
 func (r *userRec) setPos(p int) { r.pos = p }
 
-// newID returns a random (version 4) UUID that no user or group of p has.
+// newID returns a random (version 4) UUID that no user or group of p has
+// and no group has as a member.
 func (p *partition) newID() string {
 	for {
 		var b [16]byte
@@ -184,7 +193,9 @@ func (p *partition) newID() string {
 		s[23] = '-'
 		hex.Encode(s[24:], b[10:])
 		id := string(s[:])
-		if p.users[id] == nil && p.groups[id] == nil {
+		// An id that a group already has as a member would make a new user
+		// a member on creation, and its reverse index would be split.
+		if p.users[id] == nil && p.groups[id] == nil && p.memberOf.count(id) == 0 {
 			return id
 		}
 	}
@@ -200,6 +211,46 @@ func now(prev time.Time) time.Time {
 	return t
 }
 
+// addMemberOf records that g has the member whose value has the given key.
+func (p *partition) addMemberOf(key string, g *groupRec) {
+	if u := p.users[key]; u != nil {
+		u.groups = append(u.groups, g)
+		return
+	}
+	p.memberOf.add(key, g)
+}
+
+// removeMemberOf records that g no longer has the member with the key.
+func (p *partition) removeMemberOf(key string, g *groupRec) {
+	if u := p.users[key]; u != nil {
+		if i := indexOf(u.groups, g); i >= 0 {
+			last := len(u.groups) - 1
+			u.groups[i] = u.groups[last]
+			u.groups[last] = nil
+			u.groups = u.groups[:last]
+			if last == 0 {
+				u.groups = nil
+			}
+		}
+		return
+	}
+	p.memberOf.remove(key, g)
+}
+
+// appendGroupRecs appends the groups that have the member with the key to
+// dst, in no particular order.
+func (p *partition) appendGroupRecs(dst []*groupRec, key string) []*groupRec {
+	if u := p.users[key]; u != nil {
+		return append(dst, u.groups...)
+	}
+	first, ok := p.memberOf.one[key]
+	if !ok {
+		return dst
+	}
+	dst = append(dst, first)
+	return append(dst, p.memberOf.more[key]...)
+}
+
 // groupsOf returns the User.Groups of the resource with the given id.
 func (p *partition) groupsOf(id string) []scim.MultiValue {
 	return p.appendGroupsOf(nil, id)
@@ -208,15 +259,9 @@ func (p *partition) groupsOf(id string) []scim.MultiValue {
 // appendGroupsOf appends the User.Groups of the resource with the given id
 // to dst, in the groups' creation order.
 func (p *partition) appendGroupsOf(dst []scim.MultiValue, id string) []scim.MultiValue {
-	key := foldKey(id)
-	first, ok := p.memberOf.one[key]
-	if !ok {
-		return dst
-	}
 	var buf [8]*groupRec
-	gs := append(buf[:0], first)
-	if more := p.memberOf.more[key]; len(more) > 0 {
-		gs = append(gs, more...)
+	gs := p.appendGroupRecs(buf[:0], foldKey(id))
+	if len(gs) > 1 {
 		slices.SortFunc(gs, func(a, b *groupRec) int { return a.pos - b.pos })
 	}
 	for _, g := range gs {
@@ -227,14 +272,17 @@ func (p *partition) appendGroupsOf(dst []scim.MultiValue, id string) []scim.Mult
 
 // unlinkMember removes the resource with the given id from the members of
 // every group, as deleting it requires; each group changed gets a new
-// version.
+// version. For a user, it must run before the user leaves p.users.
 func (p *partition) unlinkMember(b *backend, id string) {
 	key := foldKey(id)
-	var gs []*groupRec
-	p.memberOf.get(key, func(g *groupRec) { gs = append(gs, g) })
+	gs := p.appendGroupRecs(nil, key)
 	for _, g := range gs {
 		g.members.remove(key)
 		g.touch(b)
 	}
-	p.memberOf.removeAll(key)
+	if u := p.users[key]; u != nil {
+		u.groups = nil
+	} else {
+		p.memberOf.removeAll(key)
+	}
 }

@@ -272,7 +272,7 @@ func (p *partition) groupCandidates(e filter.Expression) ([]*groupRec, bool) {
 			return nil, false
 		}
 		for _, k := range keys {
-			p.memberOf.get(k, add)
+			rs = p.appendGroupRecs(rs, k)
 		}
 		return rs, true
 	case *filter.AttributeExpression:
@@ -284,7 +284,7 @@ func (p *partition) groupCandidates(e filter.Expression) ([]*groupRec, bool) {
 			if sub := e.AttributePath.SubAttribute; sub != nil && !strings.EqualFold(*sub, "value") {
 				return nil, false
 			}
-			p.memberOf.get(foldKey(v), add)
+			rs = p.appendGroupRecs(rs, foldKey(v))
 			return rs, true
 		}
 		if e.AttributePath.SubAttribute != nil {

@@ -141,13 +141,13 @@ func (s *UserStore) Delete(ctx context.Context, id string, ifVersion string) err
 	if ifVersion != "" && ifVersion != r.u.Meta.Version {
 		return errVersion("user", id)
 	}
+	p.unlinkMember(s.b, id)
 	delete(p.users, id)
 	delete(p.userNames, foldKey(r.u.UserName))
 	if r.u.ExternalID != "" {
 		p.userExt.remove(r.u.ExternalID, r)
 	}
 	p.userOrder.remove(r.pos)
-	p.unlinkMember(s.b, id)
 	return nil
 }
 
