@@ -292,14 +292,36 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	b = append(b, '}')
 	w.Header().Set("Content-Type", scimContentType)
-	w.Header().Del("ETag")
+	delete(w.Header(), "Etag")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 
 func (h *handler) writeJSON(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", scimContentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	writeBody(w, status, b, "")
+}
+
+// autoLengthMax is the largest body for which net/http sets Content-Length
+// itself (without allocating) when the handler writes it at once and
+// returns: its buffer before it switches to chunked encoding.
+const autoLengthMax = 2048
+
+// writeBody writes b as a SCIM response with status and, unless etag is
+// empty, an ETag. The header values share one allocation, and keys are
+// given in canonical form so that setting them allocates nothing more.
+func writeBody(w http.ResponseWriter, status int, b []byte, etag string) {
+	hdr := w.Header()
+	vals := make([]string, 3)
+	vals[0] = scimContentType
+	hdr["Content-Type"] = vals[0:1:1]
+	if etag != "" {
+		vals[1] = etag
+		hdr["Etag"] = vals[1:2:2]
+	}
+	if len(b) > autoLengthMax {
+		vals[2] = strconv.Itoa(len(b))
+		hdr["Content-Length"] = vals[2:3:3]
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -478,16 +500,13 @@ func (h *handler) projection(r *http.Request, rt *resourceType) *projection {
 func writeResource[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, status int, res *R, p *projection) {
 	base := h.baseURL(r)
 	m := metaOf(res)
-	if m.Version != "" {
-		w.Header().Set("ETag", m.Version)
-	}
 	if status == http.StatusCreated {
 		w.Header().Set("Location", base+rt.endpoint+"/"+idOf(res))
 	}
 	bp := bufPool.Get().(*[]byte)
 	e := encoder{rt: rt, p: p, base: base}
 	b := appendResource(&e, (*bp)[:0], res)
-	h.writeJSON(w, status, b)
+	writeBody(w, status, b, m.Version)
 	*bp = b[:0]
 	bufPool.Put(bp)
 }
@@ -548,14 +567,12 @@ func (h *handler) getLent(w http.ResponseWriter, r *http.Request, p *projection,
 		h.writeError(w, r, notFoundAs(err, rt, id))
 		return
 	}
-	if s.version != "" {
-		w.Header().Set("ETag", s.version)
-	}
 	if s.notModified {
+		w.Header().Set("ETag", s.version)
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.writeJSON(w, http.StatusOK, s.lw.b)
+	writeBody(w, http.StatusOK, s.lw.b, s.version)
 }
 
 // notFoundAs gives ErrNotFound a detail that names the resource.

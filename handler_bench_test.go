@@ -237,3 +237,21 @@ func BenchmarkHandlerPostUser(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkHandlerGetUserLarge is GET /Users/{id} over 100,000 users, where
+// a user's data is rarely in the CPU cache.
+func BenchmarkHandlerGetUserLarge(b *testing.B) {
+	f := newFleet(b, 100000)
+	w := newDiscard()
+	targets := make([]string, 4096)
+	for i := range targets {
+		targets[i] = "/Users/" + f.userIDs[(i*7919)%len(f.userIDs)]
+	}
+	reqs := gets(targets)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		f.serveReq(b, w, reqs[i%len(reqs)], http.StatusOK)
+		i++
+	}
+}
