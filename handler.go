@@ -375,27 +375,81 @@ func (h *handler) readObject(r *http.Request) (map[string]any, error) {
 	return decodeObject(body)
 }
 
-// queryParams parses the query string, or returns nil when there is none
-// (the common case, which should not allocate).
-func queryParams(r *http.Request) url.Values {
-	if r.URL.RawQuery == "" {
-		return nil
-	}
-	return r.URL.Query()
+// Query parameters that the handler reads (RFC 7644 §3.4.2, §3.9).
+const (
+	argFilter = iota
+	argSortBy
+	argSortOrder
+	argAttributes
+	argExcludedAttributes
+	argStartIndex
+	argCount
+	numArgs
+)
+
+var argNames = [numArgs]string{"filter", "sortBy", "sortOrder", "attributes", "excludedAttributes", "startIndex", "count"}
+
+// queryArgs holds the first value of each query parameter the handler
+// reads. Names match case-insensitively, as some clients capitalise them;
+// a name spelled exactly wins over another spelling.
+type queryArgs struct {
+	vals         [numArgs]string
+	found, exact uint8 // bit i: vals[i] was set, by its exact name
 }
 
-// param returns a query parameter, matching its name case-insensitively as
-// some clients capitalise them.
-func param(q url.Values, name string) string {
-	if v, ok := q[name]; ok && len(v) > 0 {
-		return v[0]
+// maxQueryParams is url.ParseQuery's default limit: a query with more
+// parameters is read as having none.
+const maxQueryParams = 10000
+
+// parseQueryArgs reads the query string as url.ParseQuery does (pairs with
+// a ';' or a bad escape are skipped; '+' is a space) without building a map
+// of every parameter: when nothing needs unescaping, the values are
+// substrings of the query and nothing is allocated.
+func parseQueryArgs(raw string) queryArgs {
+	var a queryArgs
+	if strings.Count(raw, "&") >= maxQueryParams {
+		return a
 	}
-	for k, v := range q {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v[0]
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil {
+			continue
+		}
+		i := argIndex(k)
+		if i < 0 {
+			continue
+		}
+		bit := uint8(1) << i
+		exact := k == argNames[i]
+		if a.exact&bit != 0 || (a.found&bit != 0 && !exact) {
+			continue
+		}
+		if v, err = url.QueryUnescape(v); err != nil {
+			continue
+		}
+		a.vals[i] = v
+		a.found |= bit
+		if exact {
+			a.exact |= bit
 		}
 	}
-	return ""
+	return a
+}
+
+// argIndex returns the index of the parameter named k in any case, or -1.
+func argIndex(k string) int {
+	for i, n := range argNames {
+		if len(k) == len(n) && strings.EqualFold(k, n) {
+			return i
+		}
+	}
+	return -1
 }
 
 // docOf returns the document form of a resource.
@@ -489,11 +543,11 @@ func serveResource[R Resource](h *handler, w http.ResponseWriter, r *http.Reques
 }
 
 func (h *handler) projection(r *http.Request, rt *resourceType) *projection {
-	q := queryParams(r)
-	if q == nil {
+	if r.URL.RawQuery == "" {
 		return nil
 	}
-	return rt.newProjection(param(q, "attributes"), param(q, "excludedAttributes"))
+	a := parseQueryArgs(r.URL.RawQuery)
+	return rt.newProjection(a.vals[argAttributes], a.vals[argExcludedAttributes])
 }
 
 // writeResource writes one resource with its ETag and, for 201, Location.

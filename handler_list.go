@@ -16,15 +16,15 @@ type searchRequest struct {
 }
 
 func searchFromQuery(r *http.Request) *searchRequest {
-	q := queryParams(r)
+	q := parseQueryArgs(r.URL.RawQuery)
 	s := &searchRequest{
-		filter:     param(q, "filter"),
-		sortBy:     param(q, "sortBy"),
-		sortOrder:  param(q, "sortOrder"),
-		attributes: param(q, "attributes"),
-		excluded:   param(q, "excludedAttributes"),
-		startIndex: param(q, "startIndex"),
-		count:      param(q, "count"),
+		filter:     q.vals[argFilter],
+		sortBy:     q.vals[argSortBy],
+		sortOrder:  q.vals[argSortOrder],
+		attributes: q.vals[argAttributes],
+		excluded:   q.vals[argExcludedAttributes],
+		startIndex: q.vals[argStartIndex],
+		count:      q.vals[argCount],
 	}
 	s.startIndexSet = s.startIndex != ""
 	s.countSet = s.count != ""
