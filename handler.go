@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/scimkit/scim/internal/borrow"
 )
@@ -54,6 +55,8 @@ type handler struct {
 	memberPatcher MemberPatcher
 	// userLender, when users is memstore's, reads users without copying.
 	userLender userLender
+	// base caches baseURL's result.
+	base atomic.Pointer[baseURLCache]
 }
 
 // userLender is what memstore's UserStore lends through internal/borrow:
@@ -270,8 +273,21 @@ func (h *handler) baseURL(r *http.Request) string {
 	if esc := r.URL.EscapedPath(); strings.HasSuffix(raw, esc) {
 		prefix = strings.TrimSuffix(raw[:len(raw)-len(esc)], "/")
 	}
-	return scheme + "://" + host + prefix
+	// Nearly every request of a deployment has the same base: keep the
+	// last one built rather than concatenating it again.
+	if c := h.base.Load(); c != nil && c.scheme == scheme && c.host == host && c.prefix == prefix {
+		return c.url
+	}
+	c := &baseURLCache{scheme: scheme, host: host, prefix: prefix, url: scheme + "://" + host + prefix}
+	// The parts are substrings of the request: keep copies of them only.
+	c.scheme, c.host, c.prefix = c.url[:len(scheme)], c.url[len(scheme)+3:len(scheme)+3+len(host)], c.url[len(c.url)-len(prefix):]
+	h.base.Store(c)
+	return c.url
 }
+
+// baseURLCache is the base URL last derived from a request, with the parts
+// it was built from.
+type baseURLCache struct{ scheme, host, prefix, url string }
 
 // writeError writes err as a SCIM error response. Internal errors are
 // logged and answered with a generic detail.
