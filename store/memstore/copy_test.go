@@ -61,3 +61,47 @@ func TestCopyOfUserWithManyValues(t *testing.T) {
 	got.Emails = append(got.Emails, scim.MultiValue{Value: "x"})
 	require.Equal(t, in.Roles, got.Roles)
 }
+
+// A stored user's pointers point into its own record, after Create and
+// after Replace, so that the record is one allocation for a typical user.
+func TestStoredUserPointsIntoItsRecord(t *testing.T) {
+	ctx := context.Background()
+	us, _ := New()
+	active := false
+	in := &scim.User{UserName: "a", Name: &scim.Name{GivenName: "A"}, Active: &active,
+		Emails:     []scim.MultiValue{{Value: "a@example.com", Type: "work"}, {Value: "b@example.com"}},
+		Enterprise: &scim.EnterpriseUser{Department: "D", Manager: &scim.Manager{Value: "m"}}}
+	u, err := us.Create(ctx, in)
+	require.NoError(t, err)
+	check := func() {
+		t.Helper()
+		r := us.b.partition(ctx, false).users[u.ID]
+		require.Same(t, &r.in.name, r.u.Name)
+		require.Same(t, &r.in.active, r.u.Active)
+		require.Same(t, &r.in.emails[0], &r.u.Emails[0])
+		require.Len(t, r.u.Emails, 2)
+		require.Equal(t, 2, cap(r.u.Emails))
+		require.Same(t, &r.in.ent, r.u.Enterprise)
+		require.Same(t, &r.in.mgr, r.u.Enterprise.Manager)
+	}
+	check()
+	next := *in
+	next.ID = u.ID
+	next.Name = &scim.Name{GivenName: "B"}
+	_, err = us.Replace(ctx, &next, "")
+	require.NoError(t, err)
+	check()
+	got, err := us.Get(ctx, u.ID, scim.ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "B", got.Name.GivenName)
+	require.Equal(t, "m", got.Enterprise.Manager.Value)
+	require.False(t, *got.Active)
+
+	// More emails than fit inline are kept in a slice of their own.
+	next.Emails = append(next.Emails, scim.MultiValue{Value: "c@example.com"})
+	_, err = us.Replace(ctx, &next, "")
+	require.NoError(t, err)
+	got, err = us.Get(ctx, u.ID, scim.ReadOptions{})
+	require.NoError(t, err)
+	require.Len(t, got.Emails, 3)
+}

@@ -60,7 +60,9 @@ func (p *partition) usersOut(rs []*userRec, opts scim.ReadOptions) []*scim.User 
 
 // Create stores a copy of u with a new random id and returns it as stored.
 func (s *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, error) {
-	c := copyUserIn(u) // before locking, to hold the lock briefly
+	r := new(userRec)
+	r.set(u) // before locking, to hold the lock briefly
+	c := &r.u
 	p := s.b.partition(ctx, true)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -71,7 +73,6 @@ func (s *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, error
 	c.ID = p.newID()
 	t := now(time.Time{})
 	c.Meta = scim.Meta{ResourceType: "User", Created: t, LastModified: t, Version: s.b.nextVersion()}
-	r := &userRec{u: c}
 	p.users[c.ID] = r
 	p.userNames[key] = r
 	if c.ExternalID != "" {
@@ -84,7 +85,9 @@ func (s *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, error
 // Replace replaces the user whose id is u.ID by a copy of u, keeping its
 // creation time, and returns it as stored.
 func (s *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string) (*scim.User, error) {
-	c := copyUserIn(u)
+	n := new(userRec)
+	n.set(u) // before locking, to hold the lock briefly
+	c := &n.u
 	p := s.b.partition(ctx, false)
 	if p == nil {
 		return nil, errNotFound("user", u.ID)
@@ -114,14 +117,13 @@ func (s *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string)
 			p.userExt.add(c.ExternalID, r)
 		}
 	}
-	c.ID = r.u.ID
-	c.Meta = scim.Meta{
+	r.adopt(n)
+	r.u.Meta = scim.Meta{
 		ResourceType: "User",
 		Created:      r.u.Meta.Created,
 		LastModified: now(r.u.Meta.LastModified),
 		Version:      s.b.nextVersion(),
 	}
-	r.u = c
 	return p.userOut(r, scim.ReadOptions{}), nil
 }
 
