@@ -53,7 +53,7 @@ func (l userLender) LendUser(ctx context.Context, id string, opts scim.ReadOptio
 		return nil
 	}
 	gs := groupScratch.Get().(*[]scim.MultiValue)
-	*gs = p.appendGroupsOf((*gs)[:0], r.u.ID)
+	*gs = appendUserGroups((*gs)[:0], r)
 	sink.LentUser(&r.u, *gs)
 	clear(*gs) // keep no strings of groups alive
 	groupScratch.Put(gs)
@@ -81,7 +81,7 @@ func (l userLender) LendUsers(ctx context.Context, q *scim.Query, sink userSink)
 	}
 	gs := groupScratch.Get().(*[]scim.MultiValue)
 	for _, r := range recs {
-		*gs = p.appendGroupsOf((*gs)[:0], r.u.ID)
+		*gs = appendUserGroups((*gs)[:0], r)
 		sink.LentUser(&r.u, *gs)
 	}
 	clear(*gs)

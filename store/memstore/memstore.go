@@ -273,7 +273,19 @@ func (p *partition) groupsOf(id string) []scim.MultiValue {
 // to dst, in the groups' creation order.
 func (p *partition) appendGroupsOf(dst []scim.MultiValue, id string) []scim.MultiValue {
 	var buf [8]*groupRec
-	gs := p.appendGroupRecs(buf[:0], foldKey(id))
+	return appendGroupValues(dst, p.appendGroupRecs(buf[:0], foldKey(id)))
+}
+
+// appendUserGroups appends the User.Groups of the stored user r to dst,
+// from its record, without looking it up.
+func appendUserGroups(dst []scim.MultiValue, r *userRec) []scim.MultiValue {
+	var buf [8]*groupRec
+	return appendGroupValues(dst, append(buf[:0], r.groups...))
+}
+
+// appendGroupValues sorts gs in creation order and appends them to dst as
+// User.Groups values.
+func appendGroupValues(dst []scim.MultiValue, gs []*groupRec) []scim.MultiValue {
 	if len(gs) > 1 {
 		slices.SortFunc(gs, func(a, b *groupRec) int { return a.pos - b.pos })
 	}

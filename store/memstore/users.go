@@ -37,7 +37,7 @@ func (p *partition) userOut(r *userRec, opts scim.ReadOptions) *scim.User {
 	var groups [8]scim.MultiValue
 	gs := groups[:0]
 	if !opts.SkipMembership {
-		gs = p.appendGroupsOf(gs, r.u.ID)
+		gs = appendUserGroups(gs, r)
 	}
 	return new(userBox).fill(&r.u, gs)
 }
@@ -51,7 +51,7 @@ func (p *partition) usersOut(rs []*userRec, opts scim.ReadOptions) []*scim.User 
 	for i, r := range rs {
 		gs := groups[:0]
 		if !opts.SkipMembership {
-			gs = p.appendGroupsOf(gs, r.u.ID)
+			gs = appendUserGroups(gs, r)
 		}
 		out[i] = boxes[i].fill(&r.u, gs)
 	}
