@@ -124,11 +124,10 @@ func (p *projection) wantsSub(a, sub *Attribute) bool {
 // wantsMembership reports whether a response needs Group.Members or
 // User.Groups, so the store can skip loading them.
 func (p *projection) wantsMembership(rt *resourceType) bool {
-	name := "groups"
 	if rt.schema == groupSchema {
-		name = "members"
+		return p.wants(groupIndex.attrs[cMembers])
 	}
-	return p.wants(rt.schema.Attr(name))
+	return p.wants(userIndex.attrs[cGroups])
 }
 
 // jsonWriter appends JSON to a byte slice without reflection.
