@@ -30,9 +30,24 @@ type userSink = interface {
 	LentUser(u *scim.User, groups []scim.MultiValue)
 }
 
-// groupScratch holds the groups of lent users between reads, so that
-// lending allocates nothing per user.
-var groupScratch = sync.Pool{New: func() any { s := make([]scim.MultiValue, 0, 8); return &s }}
+// lendScratch is what a read needs besides the lock: the groups of the
+// user being lent, and where touch leaves its result. It is pooled, so
+// that lending allocates nothing per user and touch writes to memory that
+// no other goroutine uses.
+type lendScratch struct {
+	groups  []scim.MultiValue
+	touched uint32
+}
+
+var scratchPool = sync.Pool{New: func() any { return &lendScratch{groups: make([]scim.MultiValue, 0, 8)} }}
+
+func getScratch() *lendScratch { return scratchPool.Get().(*lendScratch) }
+
+func (s *lendScratch) release() {
+	clear(s.groups) // keep no strings of groups alive
+	s.groups = s.groups[:0]
+	scratchPool.Put(s)
+}
 
 // LendUser calls sink.LentUser with the stored user with the given id and,
 // unless opts.SkipMembership is set, its groups. It returns an error
@@ -48,15 +63,15 @@ func (l userLender) LendUser(ctx context.Context, id string, opts scim.ReadOptio
 	if r == nil {
 		return errNotFound("user", id)
 	}
+	sc := getScratch()
+	defer sc.release()
+	sc.touch(r)
 	if opts.SkipMembership {
 		sink.LentUser(&r.u, nil)
 		return nil
 	}
-	gs := groupScratch.Get().(*[]scim.MultiValue)
-	*gs = appendUserGroups((*gs)[:0], r)
-	sink.LentUser(&r.u, *gs)
-	clear(*gs) // keep no strings of groups alive
-	groupScratch.Put(gs)
+	sc.groups = appendUserGroups(sc.groups, r)
+	sink.LentUser(&r.u, sc.groups)
 	return nil
 }
 
@@ -73,18 +88,55 @@ func (l userLender) LendUsers(ctx context.Context, q *scim.Query, sink userSink)
 	defer p.mu.RUnlock()
 	total, recs := p.selectUsers(l.b, q)
 	sink.LentPage(total, len(recs))
-	if q.SkipMembership {
-		for _, r := range recs {
-			sink.LentUser(&r.u, nil)
+	sc := getScratch()
+	defer sc.release()
+	if len(recs) > 0 {
+		sc.touch(recs[0])
+	}
+	for i, r := range recs {
+		// Fetch the next user while this one is encoded.
+		if i+1 < len(recs) {
+			sc.touch(recs[i+1])
 		}
-		return nil
+		if q.SkipMembership {
+			sink.LentUser(&r.u, nil)
+			continue
+		}
+		sc.groups = appendUserGroups(sc.groups[:0], r)
+		sink.LentUser(&r.u, sc.groups)
 	}
-	gs := groupScratch.Get().(*[]scim.MultiValue)
-	for _, r := range recs {
-		*gs = appendUserGroups((*gs)[:0], r)
-		sink.LentUser(&r.u, *gs)
-	}
-	clear(*gs)
-	groupScratch.Put(gs)
 	return nil
+}
+
+// touch reads the first byte of each of r's strings and of its groups'
+// names: loads that do not depend on one another, so that the CPU fetches
+// their cache lines in parallel instead of one at a time as the encoder
+// reaches them. A user is a dozen allocations, rarely in cache in a large
+// directory.
+func (s *lendScratch) touch(r *userRec) {
+	u := &r.u
+	x := first(u.ID) ^ first(u.ExternalID) ^ first(u.UserName) ^ first(u.DisplayName) ^ first(u.Meta.Version)
+	if n := u.Name; n != nil {
+		x ^= first(n.Formatted) ^ first(n.FamilyName) ^ first(n.GivenName)
+	}
+	for i := range u.Emails {
+		x ^= first(u.Emails[i].Value)
+	}
+	if e := u.Enterprise; e != nil {
+		x ^= first(e.EmployeeNumber) ^ first(e.Department)
+		if m := e.Manager; m != nil {
+			x ^= first(m.Value)
+		}
+	}
+	for _, g := range r.groups {
+		x ^= first(g.g.ID) ^ first(g.g.DisplayName)
+	}
+	s.touched = x // a store the compiler must keep, so it keeps the loads
+}
+
+func first(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	return uint32(s[0])
 }
