@@ -89,7 +89,7 @@ func (s *store) write(ctx context.Context, fn func(tx querier) error) error {
 	for attempt := 0; ; attempt++ {
 		err := s.tx(ctx, fn)
 		if err == nil || attempt == 4 || !s.d.retryable(err) {
-			return err
+			return tooLong(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -195,6 +195,17 @@ func nullBool(b *bool) any {
 }
 
 // conflict maps a unique violation to scim.ErrConflict.
+// tooLong turns PostgreSQL's "index row size exceeds maximum" (SQLSTATE
+// 54000, for a value of more than about 2,700 bytes in an indexed column)
+// into a client error: the request is what is wrong, not the server.
+func tooLong(err error) error {
+	var s sqlState
+	if err != nil && errors.As(err, &s) && s.SQLState() == "54000" {
+		return scim.NewError(400, scim.ScimTypeInvalidValue, "a value is too long for this server to index")
+	}
+	return err
+}
+
 func conflict(err error, what string) error {
 	if err != nil && isUniqueViolation(err) {
 		return fmt.Errorf("sqlstore: %s: %w", what, scim.ErrConflict)
