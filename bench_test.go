@@ -86,9 +86,10 @@ func BenchmarkUserNameLookup(b *testing.B) {
 
 const scanFilter = `emails[type eq "work" and value co "example"]`
 
-// BenchmarkHandlerFilterScan runs a filter no index answers over 100,000 users
-// through the handler; the same match as a
-// hand-written loop over the same structs (BenchmarkHandlerFilterScanLoop), the floor to compare it with.
+// BenchmarkHandlerFilterScan runs a filter no index answers over 100,000
+// users through the handler. BenchmarkHandlerFilterScanLoop is the floor to
+// compare it with: the same match as a hand-written loop over the same
+// structs.
 func BenchmarkHandlerFilterScan(b *testing.B) {
 	users, groups := memstore.New()
 	benchUsers(b, users, 100000)
