@@ -156,6 +156,17 @@ func (w *jsonWriter) key(k string) {
 	w.comma = false
 }
 
+// name writes a key given as the literal `,"k":`, where k needs no
+// escaping (a canonical attribute name of the built-in schemas): one append,
+// without scanning it.
+func (w *jsonWriter) name(lit string) {
+	if !w.comma {
+		lit = lit[1:]
+	}
+	w.b = append(w.b, lit...)
+	w.comma = false
+}
+
 func (w *jsonWriter) elem() {
 	if w.comma {
 		w.b = append(w.b, ',')
@@ -168,9 +179,19 @@ func (w *jsonWriter) str(s string) {
 	w.comma = true
 }
 
+// strField writes the key k and v, unless v is empty.
 func (w *jsonWriter) strField(k, v string) {
 	if v != "" {
 		w.key(k)
+		w.str(v)
+	}
+}
+
+// strLit writes the key literal lit (as for name) and v, unless v is
+// empty.
+func (w *jsonWriter) strLit(lit, v string) {
+	if v != "" {
+		w.name(lit)
 		w.str(v)
 	}
 }
@@ -206,11 +227,33 @@ func (w *jsonWriter) strConcat(parts ...string) {
 	w.comma = true
 }
 
+// ref writes the JSON string base+path+path2+id, where base is the
+// encoder's base URL (scanned for escapes once per encoder, not once per
+// value) and the paths are constants that need no escaping.
+func (e *encoder) ref(w *jsonWriter, path, path2, id string) {
+	w.b = append(w.b, '"')
+	if e.baseSafe() {
+		w.b = append(w.b, e.base...)
+	} else {
+		w.b = appendStringBody(w.b, e.base)
+	}
+	w.b = append(w.b, path...)
+	w.b = append(w.b, path2...)
+	w.b = appendStringBody(w.b, id)
+	w.b = append(w.b, '"')
+	w.comma = true
+}
+
 // appendStringBody appends s escaped for a JSON string, without quotes.
 func appendStringBody(b []byte, s string) []byte {
-	// Most strings need no escaping: find the first byte that might, and
-	// copy everything before it at once.
+	// Most strings need no escaping: find the first byte that might, eight
+	// bytes at a time, and copy everything before it at once.
 	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if mayNeedEscape(load64(s[i : i+8])) {
+			break
+		}
+	}
 	for i < len(s) {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
 			break
@@ -265,6 +308,27 @@ func appendStringBody(b []byte, s string) []byte {
 	return append(b, s[start:]...)
 }
 
+const (
+	lsbs = 0x0101010101010101
+	msbs = 0x8080808080808080
+)
+
+// load64 reads eight bytes of s as a little-endian word (one load).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// mayNeedEscape reports whether one of the eight bytes of x is a control
+// character, '"', '\\' or not ASCII. It never misses one; the byte-wise
+// scan that follows decides exactly.
+func mayNeedEscape(x uint64) bool {
+	q := x ^ (lsbs * '"')
+	bs := x ^ (lsbs * '\\')
+	return ((x-lsbs*0x20)&^x|(q-lsbs)&^q|(bs-lsbs)&^bs|x)&msbs != 0
+}
+
 // appendTime appends t as a JSON string in the xsd:dateTime form
 // 2006-01-02T15:04:05.999Z (UTC, milliseconds without trailing zeros), as
 // time.Time.AppendFormat would, without parsing a layout on every call.
@@ -309,28 +373,107 @@ type encoder struct {
 	rt   *resourceType
 	p    *projection
 	base string // absolute URL of the SCIM root, for meta.location and $ref
+	// baseState caches whether base needs escaping: 0 unknown, 1 no, 2 yes.
+	baseState uint8
 }
 
-// coreIndex maps the canonical names of the common attributes and of a
-// core schema's attributes to their definitions, so that encoding finds
-// them without scanning.
+// baseSafe reports whether base can be written as it is inside a JSON
+// string.
+func (e *encoder) baseSafe() bool {
+	if e.baseState == 0 {
+		e.baseState = 2
+		if needsNoEscape(e.base) {
+			e.baseState = 1
+		}
+	}
+	return e.baseState == 1
+}
+
+// needsNoEscape reports whether s can be written inside a JSON string as
+// it is.
+func needsNoEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// coreAttr names an attribute of the core User or Group schema (or a
+// common one) that the encoder renders from a struct field, so that it finds
+// the attribute's definition by array index rather than by map lookup.
+type coreAttr uint8
+
+const (
+	cExternalID coreAttr = iota
+	cUserName
+	cName
+	cDisplayName
+	cNickName
+	cProfileURL
+	cTitle
+	cUserType
+	cPreferredLanguage
+	cLocale
+	cTimezone
+	cActive
+	cEmails
+	cPhoneNumbers
+	cIMs
+	cPhotos
+	cAddresses
+	cGroups
+	cEntitlements
+	cRoles
+	cX509Certificates
+	cMembers
+	cMeta
+	numCoreAttrs
+)
+
+// coreNames holds the canonical names, which are also the JSON keys: plain
+// ASCII that needs no escaping.
+var coreNames = [numCoreAttrs]string{
+	cExternalID: "externalId", cUserName: "userName", cName: "name", cDisplayName: "displayName",
+	cNickName: "nickName", cProfileURL: "profileUrl", cTitle: "title", cUserType: "userType",
+	cPreferredLanguage: "preferredLanguage", cLocale: "locale", cTimezone: "timezone", cActive: "active",
+	cEmails: "emails", cPhoneNumbers: "phoneNumbers", cIMs: "ims", cPhotos: "photos",
+	cAddresses: "addresses", cGroups: "groups", cEntitlements: "entitlements", cRoles: "roles",
+	cX509Certificates: "x509Certificates", cMembers: "members", cMeta: "meta",
+}
+
+// coreKeys holds the key literals of coreNames, for jsonWriter.name.
+var coreKeys = func() (keys [numCoreAttrs]string) {
+	for k, name := range coreNames {
+		keys[k] = `,"` + name + `":`
+	}
+	return keys
+}()
+
+// coreIndex holds the definitions of a core schema's attributes (nil for
+// those the schema lacks) and of the sub-attributes that MultiValue
+// renders.
 type coreIndex struct {
-	byName map[string]*Attribute
-	// subs holds the sub-attributes of the multi-valued attributes that
-	// MultiValue renders.
-	subs map[*Attribute]*mvSubs
+	attrs [numCoreAttrs]*Attribute
+	subs  [numCoreAttrs]*mvSubs
 }
 
 type mvSubs struct{ value, display, typ, primary, ref *Attribute }
 
 func newCoreIndex(s *Schema) *coreIndex {
-	ix := &coreIndex{byName: map[string]*Attribute{}, subs: map[*Attribute]*mvSubs{}}
-	for _, list := range [][]*Attribute{commonAttrs, s.Attributes} {
-		for _, a := range list {
-			ix.byName[a.Name] = a
-			if a.MultiValued && a.typ() == TypeComplex {
-				ix.subs[a] = &mvSubs{a.Sub("value"), a.Sub("display"), a.Sub("type"), a.Sub("primary"), a.Sub("$ref")}
-			}
+	ix := &coreIndex{}
+	for k, name := range coreNames {
+		a := findAttr(commonAttrs, name)
+		if a == nil {
+			a = s.Attr(name)
+		}
+		if a == nil || a.Name != name {
+			continue
+		}
+		ix.attrs[k] = a
+		if a.MultiValued && a.typ() == TypeComplex {
+			ix.subs[k] = &mvSubs{a.Sub("value"), a.Sub("display"), a.Sub("type"), a.Sub("primary"), a.Sub("$ref")}
 		}
 	}
 	return ix
@@ -348,91 +491,107 @@ func (e *encoder) index() *coreIndex {
 	return userIndex
 }
 
-// want returns the core or common attribute with the canonical name and
-// reports whether the projection wants it.
-func (e *encoder) want(name string) (*Attribute, bool) {
-	a := e.index().byName[name]
+// want returns the core or common attribute k and reports whether the
+// projection wants it.
+func (e *encoder) want(k coreAttr) (*Attribute, bool) {
+	a := e.index().attrs[k]
 	if e.p == nil {
 		return a, true
 	}
 	return a, e.p.wants(a)
 }
 
-func (e *encoder) stringAttr(w *jsonWriter, name, v string) {
+func (e *encoder) stringAttr(w *jsonWriter, k coreAttr, v string) {
 	if v == "" {
 		return
 	}
-	if _, ok := e.want(name); ok {
-		w.key(name)
+	if _, ok := e.want(k); ok {
+		w.name(coreKeys[k])
 		w.str(v)
 	}
 }
 
 // multi renders a multi-valued attribute; a value without $ref gets
 // base+refPath+value as its $ref when refPath is not empty.
-func (e *encoder) multi(w *jsonWriter, name string, vs []MultiValue, refPath string) {
-	a, ok := e.want(name)
-	if !ok || len(vs) == 0 {
+func (e *encoder) multi(w *jsonWriter, k coreAttr, vs []MultiValue, refPath string) {
+	if len(vs) == 0 {
 		return
 	}
-	ss := e.index().subs[a]
+	a, ok := e.want(k)
+	if !ok {
+		return
+	}
+	ss := e.index().subs[k]
 	value, display, typ, primary, ref := ss.value, ss.display, ss.typ, ss.primary, ss.ref
-	w.key(a.Name)
+	wantValue := value != nil && e.p.wantsSub(a, value)
+	wantRef := ref != nil && e.p.wantsSub(a, ref)
+	wantDisplay := display != nil && e.p.wantsSub(a, display)
+	wantType := typ != nil && e.p.wantsSub(a, typ)
+	wantPrimary := primary != nil && e.p.wantsSub(a, primary)
+	w.name(coreKeys[k])
 	w.open('[')
 	for i := range vs {
 		v := &vs[i]
-		w.elem()
-		w.open('{')
-		if value != nil && e.p.wantsSub(a, value) {
-			w.strField("value", v.Value)
+		if i > 0 {
+			w.b = append(w.b, ',')
 		}
-		if ref != nil && e.p.wantsSub(a, ref) {
+		w.open('{')
+		if wantValue && v.Value != "" {
+			w.name(`,"value":`)
+			w.str(v.Value)
+		}
+		if wantRef {
 			switch {
 			case v.Ref != "":
-				w.strField("$ref", v.Ref)
+				w.name(`,"$ref":`)
+				w.str(v.Ref)
 			case refPath == "" || v.Value == "":
-			case v.Type == "Group" && name == "members":
-				w.key("$ref")
-				w.strConcat(e.base, "/Groups/", v.Value)
+			case v.Type == "Group" && k == cMembers:
+				w.name(`,"$ref":`)
+				e.ref(w, "/Groups/", "", v.Value)
 			default:
-				w.key("$ref")
-				w.strConcat(e.base, refPath, v.Value)
+				w.name(`,"$ref":`)
+				e.ref(w, refPath, "", v.Value)
 			}
 		}
-		if display != nil && e.p.wantsSub(a, display) {
-			w.strField("display", v.Display)
+		if wantDisplay && v.Display != "" {
+			w.name(`,"display":`)
+			w.str(v.Display)
 		}
-		if typ != nil && e.p.wantsSub(a, typ) {
-			w.strField("type", v.Type)
+		if wantType && v.Type != "" {
+			w.name(`,"type":`)
+			w.str(v.Type)
 		}
-		if primary != nil && v.Primary && e.p.wantsSub(a, primary) {
-			w.key("primary")
-			w.boolean(true)
+		if wantPrimary && v.Primary {
+			w.name(`,"primary":`)
+			w.raw("true")
 		}
 		w.close('}')
 	}
 	w.close(']')
 }
 
-func (e *encoder) subs(w *jsonWriter, a *Attribute, kv ...string) {
+// subs renders the complex attribute a (with key literal key) from its
+// sub-attributes' key literals and values.
+func (e *encoder) subs(w *jsonWriter, a *Attribute, key string, kv ...string) {
 	open := false
 	for i := 0; i < len(kv); i += 2 {
 		if kv[i+1] == "" {
 			continue
 		}
-		// Without a projection every sub-attribute is wanted and kv
-		// already holds canonical names: skip the lookups.
+		// Without a projection every sub-attribute is wanted: skip the
+		// lookups.
 		if e.p != nil {
-			if sa := a.Sub(kv[i]); sa == nil || !e.p.wantsSub(a, sa) {
+			if sa := a.Sub(litName(kv[i])); sa == nil || !e.p.wantsSub(a, sa) {
 				continue
 			}
 		}
 		if !open {
-			w.key(a.Name)
+			w.name(key)
 			w.open('{')
 			open = true
 		}
-		w.key(kv[i])
+		w.name(kv[i])
 		w.str(kv[i+1])
 	}
 	if open {
@@ -440,59 +599,95 @@ func (e *encoder) subs(w *jsonWriter, a *Attribute, kv ...string) {
 	}
 }
 
+// litName returns the name in a key literal `,"name":`.
+func litName(lit string) string { return lit[2 : len(lit)-2] }
+
 func (e *encoder) schemas(w *jsonWriter, exts Extensions, enterprise bool) {
-	w.key("schemas")
+	w.name(`,"schemas":`)
 	w.open('[')
-	w.elem()
 	w.str(e.rt.schema.ID)
 	if enterprise {
-		w.elem()
-		w.str(EnterpriseUserSchema)
+		w.b = append(w.b, `,"`+EnterpriseUserSchema+`"`...)
 	}
-	for _, x := range e.rt.extensions {
-		if len(exts[x.schema.ID]) > 0 {
-			w.elem()
-			w.str(x.schema.ID)
+	if len(exts) > 0 {
+		for _, x := range e.rt.extensions {
+			if len(exts[x.schema.ID]) > 0 {
+				w.elem()
+				w.str(x.schema.ID)
+			}
 		}
 	}
 	w.close(']')
 }
 
 func (e *encoder) meta(w *jsonWriter, m *Meta, id string) {
-	a, ok := e.want("meta")
+	a, ok := e.want(cMeta)
 	if !ok {
 		return
 	}
-	w.key("meta")
+	w.name(`,"meta":`)
 	w.open('{')
+	if e.p == nil {
+		// Every sub-attribute, in schema order.
+		w.name(`,"resourceType":`)
+		w.str(e.rt.name)
+		e.times(w, m)
+		w.name(`,"location":`)
+		e.ref(w, e.rt.endpoint, "/", id)
+		w.strLit(`,"version":`, m.Version)
+		w.close('}')
+		return
+	}
 	for _, sa := range a.SubAttributes {
 		if !e.p.wantsSub(a, sa) {
 			continue
 		}
 		switch sa.Name {
 		case "resourceType":
-			w.key(sa.Name)
+			w.name(`,"resourceType":`)
 			w.str(e.rt.name)
 		case "created":
 			if !m.Created.IsZero() {
-				w.key(sa.Name)
+				w.name(`,"created":`)
 				w.b = appendTime(w.b, m.Created)
 				w.comma = true
 			}
 		case "lastModified":
 			if !m.LastModified.IsZero() {
-				w.key(sa.Name)
+				w.name(`,"lastModified":`)
 				w.b = appendTime(w.b, m.LastModified)
 				w.comma = true
 			}
 		case "location":
-			w.key(sa.Name)
-			w.strConcat(e.base, e.rt.endpoint, "/", id)
+			w.name(`,"location":`)
+			e.ref(w, e.rt.endpoint, "/", id)
 		case "version":
-			w.strField(sa.Name, m.Version)
+			w.strLit(`,"version":`, m.Version)
 		}
 	}
 	w.close('}')
+}
+
+// times writes meta.created and meta.lastModified. They are often the same
+// instant (a resource never changed), which is then formatted once.
+func (e *encoder) times(w *jsonWriter, m *Meta) {
+	start, end := -1, -1
+	if !m.Created.IsZero() {
+		w.name(`,"created":`)
+		start = len(w.b)
+		w.b = appendTime(w.b, m.Created)
+		end = len(w.b)
+		w.comma = true
+	}
+	if !m.LastModified.IsZero() {
+		w.name(`,"lastModified":`)
+		if start >= 0 && m.LastModified.Equal(m.Created) {
+			w.b = append(w.b, w.b[start:end]...)
+		} else {
+			w.b = appendTime(w.b, m.LastModified)
+		}
+		w.comma = true
+	}
 }
 
 // extensions renders the registered extensions other than Enterprise User,
@@ -571,122 +766,134 @@ func (e *encoder) value(w *jsonWriter, a *Attribute, v any) {
 
 // appendUser appends the JSON of u to b.
 func (e *encoder) appendUser(b []byte, u *User) []byte {
+	return e.appendUserGroups(b, u, u.Groups)
+}
+
+// appendUserGroups appends the JSON of u, with groups as its groups, to b.
+func (e *encoder) appendUserGroups(b []byte, u *User, groups []MultiValue) []byte {
 	w := jsonWriter{b: b}
 	w.open('{')
 	ent := u.Enterprise
 	hasEnt := ent != nil && (ent.EmployeeNumber != "" || ent.CostCenter != "" || ent.Organization != "" ||
 		ent.Division != "" || ent.Department != "" || (ent.Manager != nil && ent.Manager.Value != ""))
 	e.schemas(&w, u.Extensions, hasEnt)
-	w.key("id")
+	w.name(`,"id":`)
 	w.str(u.ID)
-	e.stringAttr(&w, "externalId", u.ExternalID)
-	e.stringAttr(&w, "userName", u.UserName)
+	e.stringAttr(&w, cExternalID, u.ExternalID)
+	e.stringAttr(&w, cUserName, u.UserName)
 	if n := u.Name; n != nil {
-		if a, ok := e.want("name"); ok {
-			e.subs(&w, a, "formatted", n.Formatted, "familyName", n.FamilyName, "givenName", n.GivenName,
-				"middleName", n.MiddleName, "honorificPrefix", n.HonorificPrefix, "honorificSuffix", n.HonorificSuffix)
+		if a, ok := e.want(cName); ok {
+			e.subs(&w, a, `,"name":`, `,"formatted":`, n.Formatted, `,"familyName":`, n.FamilyName, `,"givenName":`, n.GivenName,
+				`,"middleName":`, n.MiddleName, `,"honorificPrefix":`, n.HonorificPrefix, `,"honorificSuffix":`, n.HonorificSuffix)
 		}
 	}
-	e.stringAttr(&w, "displayName", u.DisplayName)
-	e.stringAttr(&w, "nickName", u.NickName)
-	e.stringAttr(&w, "profileUrl", u.ProfileURL)
-	e.stringAttr(&w, "title", u.Title)
-	e.stringAttr(&w, "userType", u.UserType)
-	e.stringAttr(&w, "preferredLanguage", u.PreferredLanguage)
-	e.stringAttr(&w, "locale", u.Locale)
-	e.stringAttr(&w, "timezone", u.Timezone)
+	e.stringAttr(&w, cDisplayName, u.DisplayName)
+	e.stringAttr(&w, cNickName, u.NickName)
+	e.stringAttr(&w, cProfileURL, u.ProfileURL)
+	e.stringAttr(&w, cTitle, u.Title)
+	e.stringAttr(&w, cUserType, u.UserType)
+	e.stringAttr(&w, cPreferredLanguage, u.PreferredLanguage)
+	e.stringAttr(&w, cLocale, u.Locale)
+	e.stringAttr(&w, cTimezone, u.Timezone)
 	if u.Active != nil {
-		if _, ok := e.want("active"); ok {
-			w.key("active")
+		if _, ok := e.want(cActive); ok {
+			w.name(`,"active":`)
 			w.boolean(*u.Active)
 		}
 	}
-	e.multi(&w, "emails", u.Emails, "")
-	e.multi(&w, "phoneNumbers", u.PhoneNumbers, "")
-	e.multi(&w, "ims", u.IMs, "")
-	e.multi(&w, "photos", u.Photos, "")
-	if a, ok := e.want("addresses"); ok && len(u.Addresses) > 0 {
-		w.key("addresses")
-		w.open('[')
-		for i := range u.Addresses {
-			ad := &u.Addresses[i]
-			w.elem()
-			w.open('{')
-			for _, kv := range [...][2]string{{"formatted", ad.Formatted}, {"streetAddress", ad.StreetAddress},
-				{"locality", ad.Locality}, {"region", ad.Region}, {"postalCode", ad.PostalCode},
-				{"country", ad.Country}, {"type", ad.Type}} {
-				if kv[1] != "" && (e.p == nil || e.p.wantsSub(a, a.Sub(kv[0]))) {
-					w.key(kv[0])
-					w.str(kv[1])
-				}
-			}
-			if ad.Primary && (e.p == nil || e.p.wantsSub(a, a.Sub("primary"))) {
-				w.key("primary")
-				w.boolean(true)
-			}
-			w.close('}')
+	e.multi(&w, cEmails, u.Emails, "")
+	e.multi(&w, cPhoneNumbers, u.PhoneNumbers, "")
+	e.multi(&w, cIMs, u.IMs, "")
+	e.multi(&w, cPhotos, u.Photos, "")
+	if len(u.Addresses) > 0 {
+		if a, ok := e.want(cAddresses); ok {
+			e.addresses(&w, a, u.Addresses)
 		}
-		w.close(']')
 	}
-	e.multi(&w, "groups", u.Groups, "/Groups/")
-	e.multi(&w, "entitlements", u.Entitlements, "")
-	e.multi(&w, "roles", u.Roles, "")
-	e.multi(&w, "x509Certificates", u.X509Certificates, "")
+	e.multi(&w, cGroups, groups, "/Groups/")
+	e.multi(&w, cEntitlements, u.Entitlements, "")
+	e.multi(&w, cRoles, u.Roles, "")
+	e.multi(&w, cX509Certificates, u.X509Certificates, "")
 	if hasEnt {
 		e.enterprise(&w, ent)
 	}
-	e.extensions(&w, u.Extensions)
+	if len(u.Extensions) > 0 {
+		e.extensions(&w, u.Extensions)
+	}
 	e.meta(&w, &u.Meta, u.ID)
 	w.close('}')
 	return w.b
 }
 
+func (e *encoder) addresses(w *jsonWriter, a *Attribute, as []Address) {
+	w.name(coreKeys[cAddresses])
+	w.open('[')
+	for i := range as {
+		ad := &as[i]
+		w.elem()
+		w.open('{')
+		for _, kv := range [...][2]string{{`,"formatted":`, ad.Formatted}, {`,"streetAddress":`, ad.StreetAddress},
+			{`,"locality":`, ad.Locality}, {`,"region":`, ad.Region}, {`,"postalCode":`, ad.PostalCode},
+			{`,"country":`, ad.Country}, {`,"type":`, ad.Type}} {
+			if kv[1] != "" && (e.p == nil || e.p.wantsSub(a, a.Sub(litName(kv[0])))) {
+				w.name(kv[0])
+				w.str(kv[1])
+			}
+		}
+		if ad.Primary && (e.p == nil || e.p.wantsSub(a, a.Sub("primary"))) {
+			w.name(`,"primary":`)
+			w.boolean(true)
+		}
+		w.close('}')
+	}
+	w.close(']')
+}
+
+// enterpriseKey is the key literal of the Enterprise User extension.
+const enterpriseKey = `,"` + EnterpriseUserSchema + `":`
+
 func (e *encoder) enterprise(w *jsonWriter, ent *EnterpriseUser) {
 	s := enterpriseUserSchema
 	open := false
-	field := func(name, v string) {
-		if v == "" {
-			return
-		}
-		if e.p != nil && !e.p.wants(s.Attr(name)) {
-			return
+	for _, kv := range [...][2]string{{`,"employeeNumber":`, ent.EmployeeNumber}, {`,"costCenter":`, ent.CostCenter},
+		{`,"organization":`, ent.Organization}, {`,"division":`, ent.Division}, {`,"department":`, ent.Department}} {
+		if kv[1] == "" || (e.p != nil && !e.p.wants(s.Attr(litName(kv[0])))) {
+			continue
 		}
 		if !open {
-			w.key(EnterpriseUserSchema)
+			w.name(enterpriseKey)
 			w.open('{')
 			open = true
 		}
-		w.key(name)
-		w.str(v)
+		w.name(kv[0])
+		w.str(kv[1])
 	}
-	field("employeeNumber", ent.EmployeeNumber)
-	field("costCenter", ent.CostCenter)
-	field("organization", ent.Organization)
-	field("division", ent.Division)
-	field("department", ent.Department)
 	if m := ent.Manager; m != nil && m.Value != "" {
-		a := s.Attr("manager")
+		var a *Attribute
+		if e.p != nil {
+			a = s.Attr("manager")
+		}
 		if e.p == nil || e.p.wants(a) {
 			if !open {
-				w.key(EnterpriseUserSchema)
+				w.name(enterpriseKey)
 				w.open('{')
 				open = true
 			}
-			w.key("manager")
+			w.name(`,"manager":`)
 			w.open('{')
 			if e.p == nil || e.p.wantsSub(a, a.Sub("value")) {
-				w.strField("value", m.Value)
+				w.strLit(`,"value":`, m.Value)
 			}
 			if e.p == nil || e.p.wantsSub(a, a.Sub("$ref")) {
-				w.key("$ref")
+				w.name(`,"$ref":`)
 				if m.Ref != "" {
 					w.str(m.Ref)
 				} else {
-					w.strConcat(e.base, "/Users/", m.Value)
+					e.ref(w, "/Users/", "", m.Value)
 				}
 			}
 			if e.p == nil || e.p.wantsSub(a, a.Sub("displayName")) {
-				w.strField("displayName", m.DisplayName)
+				w.strLit(`,"displayName":`, m.DisplayName)
 			}
 			w.close('}')
 		}
@@ -702,16 +909,16 @@ func (e *encoder) appendGroup(b []byte, g *Group) []byte {
 	w := jsonWriter{b: b}
 	w.open('{')
 	e.schemas(&w, g.Extensions, false)
-	w.key("id")
+	w.name(`,"id":`)
 	w.str(g.ID)
-	e.stringAttr(&w, "externalId", g.ExternalID)
-	e.stringAttr(&w, "displayName", g.DisplayName)
-	if a, ok := e.want("members"); ok {
+	e.stringAttr(&w, cExternalID, g.ExternalID)
+	e.stringAttr(&w, cDisplayName, g.DisplayName)
+	if _, ok := e.want(cMembers); ok {
 		if len(g.Members) == 0 {
-			w.key(a.Name)
+			w.name(coreKeys[cMembers])
 			w.raw("[]")
 		} else {
-			e.multi(&w, "members", g.Members, "/Users/")
+			e.multi(&w, cMembers, g.Members, "/Users/")
 		}
 	}
 	e.extensions(&w, g.Extensions)

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"github.com/scimkit/scim/internal/borrow"
 )
 
 // NewHandler returns an http.Handler that serves SCIM 2.0 for users and
@@ -38,6 +42,7 @@ func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler
 		rt.strictBooleans = c.strictBooleans
 	}
 	h.memberPatcher, _ = groups.(MemberPatcher)
+	h.userLender, _ = borrow.Lender(users).(userLender)
 	return h
 }
 
@@ -48,6 +53,84 @@ type handler struct {
 	userRT        *resourceType
 	groupRT       *resourceType
 	memberPatcher MemberPatcher
+	// userLender, when users is memstore's, reads users without copying.
+	userLender userLender
+	// base caches baseURL's result.
+	base atomic.Pointer[baseURLCache]
+}
+
+// userLender is what memstore's UserStore lends through internal/borrow:
+// reads that hand the stored users themselves to a sink, under the store's
+// read lock, instead of returning copies. The handler only encodes them
+// there; it never changes them, keeps them, or calls the store from the
+// sink.
+type userLender interface {
+	// LendUser calls sink.LentUser with the user with the given id and,
+	// unless opts.SkipMembership is set, its groups; it returns an error
+	// wrapping ErrNotFound, without calling the sink, if there is none.
+	LendUser(ctx context.Context, id string, opts ReadOptions, sink userSink) error
+	// LendUsers answers q as Store.List does: sink.LentPage gets the number
+	// of matches and the number of users on the page, then sink.LentUser
+	// gets every user of the page, in order, with its groups unless
+	// q.SkipMembership is set.
+	LendUsers(ctx context.Context, q *Query, sink userSink) error
+}
+
+// userSink receives lent users; memstore spells the same interface type.
+type userSink = interface {
+	LentPage(total, n int)
+	LentUser(u *User, groups []MultiValue)
+}
+
+// lentEncoder is the userSink of the handler: it encodes one user (inm
+// set or not) or a ListResponse. It is pooled, with its buffer.
+type lentEncoder struct {
+	e    encoder
+	lw   listWriter
+	list bool
+	// start is the ListResponse's startIndex.
+	start int
+	// inm is the If-None-Match header of a GET; notModified reports that
+	// it matched version, the user's version.
+	inm         string
+	version     string
+	notModified bool
+}
+
+var lentPool = sync.Pool{New: func() any { return &lentEncoder{lw: listWriter{b: make([]byte, 0, 4096)}} }}
+
+func getLentEncoder(e encoder) *lentEncoder {
+	s := lentPool.Get().(*lentEncoder)
+	b := s.lw.b[:0]
+	*s = lentEncoder{e: e, lw: listWriter{b: b}}
+	return s
+}
+
+func (s *lentEncoder) release() {
+	// Keep the buffer, drop everything that points into a request or a
+	// store; a buffer grown by a huge response is not kept.
+	b := s.lw.b[:0]
+	if cap(b) > 1<<20 {
+		b = make([]byte, 0, 4096)
+	}
+	*s = lentEncoder{lw: listWriter{b: b}}
+	lentPool.Put(s)
+}
+
+func (s *lentEncoder) LentPage(total, n int) { s.lw.begin(total, n, s.start) }
+
+func (s *lentEncoder) LentUser(u *User, groups []MultiValue) {
+	if s.list {
+		s.lw.next()
+		s.lw.b = s.e.appendUserGroups(s.lw.b, u, groups)
+		return
+	}
+	s.version = u.Meta.Version
+	if s.inm != "" && etagMatches(s.inm, s.version) {
+		s.notModified = true
+		return
+	}
+	s.lw.b = s.e.appendUserGroups(s.lw.b, u, groups)
 }
 
 const scimContentType = "application/scim+json"
@@ -190,8 +273,21 @@ func (h *handler) baseURL(r *http.Request) string {
 	if esc := r.URL.EscapedPath(); strings.HasSuffix(raw, esc) {
 		prefix = strings.TrimSuffix(raw[:len(raw)-len(esc)], "/")
 	}
-	return scheme + "://" + host + prefix
+	// Nearly every request of a deployment has the same base: keep the
+	// last one built rather than concatenating it again.
+	if c := h.base.Load(); c != nil && c.scheme == scheme && c.host == host && c.prefix == prefix {
+		return c.url
+	}
+	c := &baseURLCache{scheme: scheme, host: host, prefix: prefix, url: scheme + "://" + host + prefix}
+	// The parts are substrings of the request: keep copies of them only.
+	c.scheme, c.host, c.prefix = c.url[:len(scheme)], c.url[len(scheme)+3:len(scheme)+3+len(host)], c.url[len(c.url)-len(prefix):]
+	h.base.Store(c)
+	return c.url
 }
+
+// baseURLCache is the base URL last derived from a request, with the parts
+// it was built from.
+type baseURLCache struct{ scheme, host, prefix, url string }
 
 // writeError writes err as a SCIM error response. Internal errors are
 // logged and answered with a generic detail.
@@ -212,14 +308,36 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	b = append(b, '}')
 	w.Header().Set("Content-Type", scimContentType)
-	w.Header().Del("ETag")
+	delete(w.Header(), "Etag")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 
 func (h *handler) writeJSON(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", scimContentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	writeBody(w, status, b, "")
+}
+
+// autoLengthMax is the largest body for which net/http sets Content-Length
+// itself (without allocating) when the handler writes it at once and
+// returns: its buffer before it switches to chunked encoding.
+const autoLengthMax = 2048
+
+// writeBody writes b as a SCIM response with status and, unless etag is
+// empty, an ETag. The header values share one allocation, and keys are
+// given in canonical form so that setting them allocates nothing more.
+func writeBody(w http.ResponseWriter, status int, b []byte, etag string) {
+	hdr := w.Header()
+	vals := make([]string, 3)
+	vals[0] = scimContentType
+	hdr["Content-Type"] = vals[0:1:1]
+	if etag != "" {
+		vals[1] = etag
+		hdr["Etag"] = vals[1:2:2]
+	}
+	if len(b) > autoLengthMax {
+		vals[2] = strconv.Itoa(len(b))
+		hdr["Content-Length"] = vals[2:3:3]
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -273,27 +391,81 @@ func (h *handler) readObject(r *http.Request) (map[string]any, error) {
 	return decodeObject(body)
 }
 
-// queryParams parses the query string, or returns nil when there is none
-// (the common case, which should not allocate).
-func queryParams(r *http.Request) url.Values {
-	if r.URL.RawQuery == "" {
-		return nil
-	}
-	return r.URL.Query()
+// Query parameters that the handler reads (RFC 7644 §3.4.2, §3.9).
+const (
+	argFilter = iota
+	argSortBy
+	argSortOrder
+	argAttributes
+	argExcludedAttributes
+	argStartIndex
+	argCount
+	numArgs
+)
+
+var argNames = [numArgs]string{"filter", "sortBy", "sortOrder", "attributes", "excludedAttributes", "startIndex", "count"}
+
+// queryArgs holds the first value of each query parameter the handler
+// reads. Names match case-insensitively, as some clients capitalise them;
+// a name spelled exactly wins over another spelling.
+type queryArgs struct {
+	vals         [numArgs]string
+	found, exact uint8 // bit i: vals[i] was set, by its exact name
 }
 
-// param returns a query parameter, matching its name case-insensitively as
-// some clients capitalise them.
-func param(q url.Values, name string) string {
-	if v, ok := q[name]; ok && len(v) > 0 {
-		return v[0]
+// maxQueryParams is url.ParseQuery's default limit: a query with more
+// parameters is read as having none.
+const maxQueryParams = 10000
+
+// parseQueryArgs reads the query string as url.ParseQuery does (pairs with
+// a ';' or a bad escape are skipped; '+' is a space) without building a map
+// of every parameter: when nothing needs unescaping, the values are
+// substrings of the query and nothing is allocated.
+func parseQueryArgs(raw string) queryArgs {
+	var a queryArgs
+	if strings.Count(raw, "&") >= maxQueryParams {
+		return a
 	}
-	for k, v := range q {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v[0]
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil {
+			continue
+		}
+		i := argIndex(k)
+		if i < 0 {
+			continue
+		}
+		bit := uint8(1) << i
+		exact := k == argNames[i]
+		if a.exact&bit != 0 || (a.found&bit != 0 && !exact) {
+			continue
+		}
+		if v, err = url.QueryUnescape(v); err != nil {
+			continue
+		}
+		a.vals[i] = v
+		a.found |= bit
+		if exact {
+			a.exact |= bit
 		}
 	}
-	return ""
+	return a
+}
+
+// argIndex returns the index of the parameter named k in any case, or -1.
+func argIndex(k string) int {
+	for i, n := range argNames {
+		if len(k) == len(n) && strings.EqualFold(k, n) {
+			return i
+		}
+	}
+	return -1
 }
 
 // docOf returns the document form of a resource.
@@ -387,27 +559,24 @@ func serveResource[R Resource](h *handler, w http.ResponseWriter, r *http.Reques
 }
 
 func (h *handler) projection(r *http.Request, rt *resourceType) *projection {
-	q := queryParams(r)
-	if q == nil {
+	if r.URL.RawQuery == "" {
 		return nil
 	}
-	return rt.newProjection(param(q, "attributes"), param(q, "excludedAttributes"))
+	a := parseQueryArgs(r.URL.RawQuery)
+	return rt.newProjection(a.vals[argAttributes], a.vals[argExcludedAttributes])
 }
 
 // writeResource writes one resource with its ETag and, for 201, Location.
 func writeResource[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, status int, res *R, p *projection) {
 	base := h.baseURL(r)
 	m := metaOf(res)
-	if m.Version != "" {
-		w.Header().Set("ETag", m.Version)
-	}
 	if status == http.StatusCreated {
 		w.Header().Set("Location", base+rt.endpoint+"/"+idOf(res))
 	}
 	bp := bufPool.Get().(*[]byte)
 	e := encoder{rt: rt, p: p, base: base}
 	b := appendResource(&e, (*bp)[:0], res)
-	h.writeJSON(w, status, b)
+	writeBody(w, status, b, m.Version)
 	*bp = b[:0]
 	bufPool.Put(bp)
 }
@@ -440,6 +609,10 @@ func (h *handler) readResourceDoc(r *http.Request, rt *resourceType) (map[string
 
 func get[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
 	p := h.projection(r, rt)
+	if rt == h.userRT && h.userLender != nil {
+		h.getLent(w, r, p, id)
+		return
+	}
 	res, err := store.Get(r.Context(), id, ReadOptions{SkipMembership: !p.wantsMembership(rt)})
 	if err != nil {
 		h.writeError(w, r, notFoundAs(err, rt, id))
@@ -451,6 +624,25 @@ func get[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *res
 		return
 	}
 	writeResource(h, w, r, rt, http.StatusOK, res, p)
+}
+
+// getLent answers GET /Users/{id} as get does, encoding the user that
+// h.userLender lends instead of a copy.
+func (h *handler) getLent(w http.ResponseWriter, r *http.Request, p *projection, id string) {
+	rt := h.userRT
+	s := getLentEncoder(encoder{rt: rt, p: p, base: h.baseURL(r)})
+	defer s.release()
+	s.inm = r.Header.Get("If-None-Match")
+	if err := h.userLender.LendUser(r.Context(), id, ReadOptions{SkipMembership: !p.wantsMembership(rt)}, s); err != nil {
+		h.writeError(w, r, notFoundAs(err, rt, id))
+		return
+	}
+	if s.notModified {
+		w.Header().Set("ETag", s.version)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeBody(w, http.StatusOK, s.lw.b, s.version)
 }
 
 // notFoundAs gives ErrNotFound a detail that names the resource.

@@ -16,15 +16,15 @@ type searchRequest struct {
 }
 
 func searchFromQuery(r *http.Request) *searchRequest {
-	q := queryParams(r)
+	q := parseQueryArgs(r.URL.RawQuery)
 	s := &searchRequest{
-		filter:     param(q, "filter"),
-		sortBy:     param(q, "sortBy"),
-		sortOrder:  param(q, "sortOrder"),
-		attributes: param(q, "attributes"),
-		excluded:   param(q, "excludedAttributes"),
-		startIndex: param(q, "startIndex"),
-		count:      param(q, "count"),
+		filter:     q.vals[argFilter],
+		sortBy:     q.vals[argSortBy],
+		sortOrder:  q.vals[argSortOrder],
+		attributes: q.vals[argAttributes],
+		excluded:   q.vals[argExcludedAttributes],
+		startIndex: q.vals[argStartIndex],
+		count:      q.vals[argCount],
 	}
 	s.startIndexSet = s.startIndex != ""
 	s.countSet = s.count != ""
@@ -185,6 +185,10 @@ func list[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *re
 		h.writeError(w, r, err)
 		return
 	}
+	if rt == h.userRT && h.userLender != nil {
+		h.listLent(w, r, q, p)
+		return
+	}
 	page, err := store.List(r.Context(), q)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -202,6 +206,20 @@ func list[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *re
 	h.writeJSON(w, http.StatusOK, lw.b)
 	*bp = lw.b[:0]
 	bufPool.Put(bp)
+}
+
+// listLent answers a list of users as list does, encoding the users that
+// h.userLender lends instead of copies.
+func (h *handler) listLent(w http.ResponseWriter, r *http.Request, q *Query, p *projection) {
+	s := getLentEncoder(encoder{rt: h.userRT, p: p, base: h.baseURL(r)})
+	defer s.release()
+	s.list, s.start = true, q.StartIndex
+	if err := h.userLender.LendUsers(r.Context(), q, s); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	s.lw.end()
+	h.writeJSON(w, http.StatusOK, s.lw.b)
 }
 
 // listWriter writes a ListResponse.

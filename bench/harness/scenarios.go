@@ -118,7 +118,13 @@ func Scenarios() []Scenario {
 			Expect: []int{http.StatusOK, http.StatusNoContent},
 		},
 		{
-			Name: "patch-member", Title: "PATCH /Groups/{id} add 1 member to a 10,000-member group",
+			// excludedAttributes=members asks for the group without its
+			// members, as a client that does not need the 10,000-member
+			// group echoed back would: scimkit then answers 200 with the
+			// group's other attributes (its default stays the whole
+			// resource); elimity and bare ignore the parameter and answer
+			// 204. The same request goes to all three.
+			Name: "patch-member", Title: "PATCH /Groups/{id}?excludedAttributes=members add 1 member to a 10,000-member group",
 			Prepare: func(s Server, st *State, total int) error {
 				// Members to add must be users that are not members yet: make
 				// them now, untimed.
@@ -127,7 +133,7 @@ func Scenarios() []Scenario {
 				return err
 			},
 			Request: func(st *State, i int) Request {
-				return Request{Method: http.MethodPatch, Path: "/Groups/" + st.IDs.GroupIDs[0], Body: entraMemberAdd(st.pool[i])}
+				return Request{Method: http.MethodPatch, Path: "/Groups/" + st.IDs.GroupIDs[0] + "?excludedAttributes=members", Body: entraMemberAdd(st.pool[i])}
 			},
 			Expect: []int{http.StatusOK, http.StatusNoContent},
 		},

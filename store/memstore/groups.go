@@ -67,7 +67,7 @@ func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, er
 		p.groupExt.add(r.g.ExternalID, r)
 	}
 	for k := range r.members.idx {
-		p.memberOf.add(k, r)
+		p.addMemberOf(k, r)
 	}
 	p.groupOrder.push(r)
 	return groupOut(r, scim.ReadOptions{}), nil
@@ -107,12 +107,12 @@ func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion strin
 	// group costs map lookups, not index rewrites.
 	for k := range r.members.idx {
 		if !n.members.has(k) {
-			p.memberOf.remove(k, r)
+			p.removeMemberOf(k, r)
 		}
 	}
 	for k := range n.members.idx {
 		if !r.members.has(k) {
-			p.memberOf.add(k, r)
+			p.addMemberOf(k, r)
 		}
 	}
 	r.members = n.members
@@ -149,7 +149,7 @@ func (s *GroupStore) Delete(ctx context.Context, id string, ifVersion string) er
 		p.groupExt.remove(r.g.ExternalID, r)
 	}
 	for k := range r.members.idx {
-		p.memberOf.remove(k, r)
+		p.removeMemberOf(k, r)
 	}
 	p.groupOrder.remove(r.pos)
 	p.unlinkMember(s.b, id)
@@ -176,13 +176,13 @@ func (s *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sci
 	changed := false
 	for _, m := range add {
 		if k := foldKey(m.Value); r.members.add(k, m) {
-			p.memberOf.add(k, r)
+			p.addMemberOf(k, r)
 			changed = true
 		}
 	}
 	for _, v := range remove {
 		if k := foldKey(v); r.members.remove(k) {
-			p.memberOf.remove(k, r)
+			p.removeMemberOf(k, r)
 			changed = true
 		}
 	}

@@ -17,9 +17,49 @@ type memberList struct {
 	dead   int
 }
 
+// member is one slot of a memberList: the member's value and, when it has
+// more than a value, its other sub-attributes. Most members are a bare
+// value or a value with type "User" or "Group", which share one extra, so a
+// member costs 24 bytes rather than a whole MultiValue.
 type member struct {
-	scim.MultiValue
-	dead bool
+	value string
+	x     *memberExtra // nil for a bare value; deadMember for a removed slot
+}
+
+type memberExtra struct {
+	display, typ, ref string
+	primary           bool
+}
+
+// Shared extras; never changed.
+var (
+	extraUser  = &memberExtra{typ: "User"}
+	extraGroup = &memberExtra{typ: "Group"}
+	deadMember = &memberExtra{}
+)
+
+func newMember(v scim.MultiValue) member {
+	m := member{value: v.Value}
+	switch {
+	case v.Display == "" && v.Ref == "" && !v.Primary && v.Type == "":
+	case v.Display == "" && v.Ref == "" && !v.Primary && v.Type == "User":
+		m.x = extraUser
+	case v.Display == "" && v.Ref == "" && !v.Primary && v.Type == "Group":
+		m.x = extraGroup
+	default:
+		m.x = &memberExtra{display: v.Display, typ: internType(v.Type), ref: v.Ref, primary: v.Primary}
+	}
+	return m
+}
+
+func (m *member) dead() bool { return m.x == deadMember }
+
+// multiValue returns the member as a read returns it.
+func (m *member) multiValue() scim.MultiValue {
+	if m.x == nil {
+		return scim.MultiValue{Value: m.value}
+	}
+	return scim.MultiValue{Value: m.value, Display: m.x.display, Type: m.x.typ, Ref: m.x.ref, Primary: m.x.primary}
 }
 
 type slot struct{ chunk, off int32 }
@@ -61,8 +101,7 @@ func (l *memberList) add(key string, v scim.MultiValue) bool {
 		l.chunks = append(l.chunks, make([]member, 0, min(max(l.slots/4, 8), maxChunk)))
 		last++
 	}
-	v.Type = internType(v.Type)
-	l.chunks[last] = append(l.chunks[last], member{MultiValue: v})
+	l.chunks[last] = append(l.chunks[last], newMember(v))
 	l.idx[key] = slot{int32(last), int32(len(l.chunks[last]) - 1)}
 	l.slots++
 	return true
@@ -76,7 +115,7 @@ func (l *memberList) remove(key string) bool {
 		return false
 	}
 	delete(l.idx, key)
-	*l.at(s) = member{dead: true}
+	*l.at(s) = member{x: deadMember}
 	l.dead++
 	if l.dead >= 32 && l.dead*2 >= l.slots {
 		l.compact()
@@ -88,8 +127,8 @@ func (l *memberList) compact() {
 	live := make([]member, 0, l.size())
 	for _, c := range l.chunks {
 		for _, m := range c {
-			if !m.dead {
-				l.idx[foldKey(m.Value)] = slot{0, int32(len(live))}
+			if !m.dead() {
+				l.idx[foldKey(m.value)] = slot{0, int32(len(live))}
 				live = append(live, m)
 			}
 		}
@@ -114,8 +153,8 @@ func (l *memberList) all() []scim.MultiValue {
 	out := make([]scim.MultiValue, 0, l.size())
 	for _, c := range l.chunks {
 		for _, m := range c {
-			if !m.dead {
-				out = append(out, m.MultiValue)
+			if !m.dead() {
+				out = append(out, m.multiValue())
 			}
 		}
 	}
@@ -127,7 +166,7 @@ func (l *memberList) with(keys []string) []scim.MultiValue {
 	var out []scim.MultiValue
 	for _, k := range keys {
 		if s, ok := l.idx[k]; ok {
-			out = append(out, l.at(s).MultiValue)
+			out = append(out, l.at(s).multiValue())
 		}
 	}
 	return out

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/borrow"
 )
 
 // Option configures the stores made by [New].
@@ -53,11 +54,16 @@ func New(opts ...Option) (*UserStore, *GroupStore) {
 	}
 	b := &backend{partitionOf: c.partition}
 	b.parts.Store(&map[string]*partition{})
-	return &UserStore{b: b}, &GroupStore{b: b}
+	us := &UserStore{b: b}
+	borrow.Set(&us.hook, us, userLender{b})
+	return us, &GroupStore{b: b}
 }
 
 // UserStore is the in-memory [scim.UserStore] made by [New].
-type UserStore struct{ b *backend }
+type UserStore struct {
+	b *backend
+	hook
+}
 
 // GroupStore is the in-memory [scim.GroupStore] made by [New]. It also
 // implements [scim.MemberPatcher].
@@ -135,9 +141,12 @@ type partition struct {
 	groupOrder order[*groupRec]
 	groupNames multiIndex[*groupRec] // by foldKey(displayName)
 	groupExt   multiIndex[*groupRec]
-	// memberOf maps foldKey(member value) to the groups with that member:
-	// the reverse of memberList.idx, for User.Groups and for removing a
-	// deleted resource from its groups.
+	// memberOf maps foldKey(member value) to the groups with that member,
+	// for members that are not users of the partition (groups, and values
+	// that name no resource): the reverse of memberList.idx, for
+	// User.Groups, membership filters and removing a deleted resource from
+	// its groups. A user's groups are on its record instead (see
+	// addMemberOf).
 	memberOf multiIndex[*groupRec]
 }
 
@@ -154,13 +163,32 @@ func newPartition() *partition {
 }
 
 type userRec struct {
-	u   scim.User // Groups is always nil
-	pos int       // slot in partition.userOrder
+	// u is the stored user. Groups is always nil. Its pointers point into
+	// in where they can, so that a typical user is one allocation: fewer
+	// objects for the garbage collector to mark and fewer cache lines for a
+	// read to touch. A record is never copied by value.
+	u   scim.User
+	pos int // slot in partition.userOrder
+	// groups are the groups that have the user as a member, in no order:
+	// the reverse index of membership for users, a pointer per membership
+	// rather than an index entry.
+	groups []*groupRec
+	in     userInline
+}
+
+// userInline holds what a typical user's pointers point to.
+type userInline struct {
+	name   scim.Name
+	ent    scim.EnterpriseUser
+	mgr    scim.Manager
+	active bool
+	emails [2]scim.MultiValue
 }
 
 func (r *userRec) setPos(p int) { r.pos = p }
 
-// newID returns a random (version 4) UUID that no user or group of p has.
+// newID returns a random (version 4) UUID that no user or group of p has
+// and no group has as a member.
 func (p *partition) newID() string {
 	for {
 		var b [16]byte
@@ -178,7 +206,9 @@ func (p *partition) newID() string {
 		s[23] = '-'
 		hex.Encode(s[24:], b[10:])
 		id := string(s[:])
-		if p.users[id] == nil && p.groups[id] == nil {
+		// An id that a group already has as a member would make a new user
+		// a member on creation, and its reverse index would be split.
+		if p.users[id] == nil && p.groups[id] == nil && p.memberOf.count(id) == 0 {
 			return id
 		}
 	}
@@ -194,33 +224,90 @@ func now(prev time.Time) time.Time {
 	return t
 }
 
+// addMemberOf records that g has the member whose value has the given key.
+func (p *partition) addMemberOf(key string, g *groupRec) {
+	if u := p.users[key]; u != nil {
+		u.groups = append(u.groups, g)
+		return
+	}
+	p.memberOf.add(key, g)
+}
+
+// removeMemberOf records that g no longer has the member with the key.
+func (p *partition) removeMemberOf(key string, g *groupRec) {
+	if u := p.users[key]; u != nil {
+		if i := indexOf(u.groups, g); i >= 0 {
+			last := len(u.groups) - 1
+			u.groups[i] = u.groups[last]
+			u.groups[last] = nil
+			u.groups = u.groups[:last]
+			if last == 0 {
+				u.groups = nil
+			}
+		}
+		return
+	}
+	p.memberOf.remove(key, g)
+}
+
+// appendGroupRecs appends the groups that have the member with the key to
+// dst, in no particular order.
+func (p *partition) appendGroupRecs(dst []*groupRec, key string) []*groupRec {
+	if u := p.users[key]; u != nil {
+		return append(dst, u.groups...)
+	}
+	first, ok := p.memberOf.one[key]
+	if !ok {
+		return dst
+	}
+	dst = append(dst, first)
+	return append(dst, p.memberOf.more[key]...)
+}
+
 // groupsOf returns the User.Groups of the resource with the given id.
 func (p *partition) groupsOf(id string) []scim.MultiValue {
-	key := foldKey(id)
-	n := p.memberOf.count(key)
-	if n == 0 {
-		return nil
+	return p.appendGroupsOf(nil, id)
+}
+
+// appendGroupsOf appends the User.Groups of the resource with the given id
+// to dst, in the groups' creation order.
+func (p *partition) appendGroupsOf(dst []scim.MultiValue, id string) []scim.MultiValue {
+	var buf [8]*groupRec
+	return appendGroupValues(dst, p.appendGroupRecs(buf[:0], foldKey(id)))
+}
+
+// appendUserGroups appends the User.Groups of the stored user r to dst,
+// from its record, without looking it up.
+func appendUserGroups(dst []scim.MultiValue, r *userRec) []scim.MultiValue {
+	var buf [8]*groupRec
+	return appendGroupValues(dst, append(buf[:0], r.groups...))
+}
+
+// appendGroupValues sorts gs in creation order and appends them to dst as
+// User.Groups values.
+func appendGroupValues(dst []scim.MultiValue, gs []*groupRec) []scim.MultiValue {
+	if len(gs) > 1 {
+		slices.SortFunc(gs, func(a, b *groupRec) int { return a.pos - b.pos })
 	}
-	gs := make([]*groupRec, 0, n)
-	p.memberOf.get(key, func(g *groupRec) { gs = append(gs, g) })
-	slices.SortFunc(gs, func(a, b *groupRec) int { return a.pos - b.pos })
-	out := make([]scim.MultiValue, len(gs))
-	for i, g := range gs {
-		out[i] = scim.MultiValue{Value: g.g.ID, Display: g.g.DisplayName, Type: "direct"}
+	for _, g := range gs {
+		dst = append(dst, scim.MultiValue{Value: g.g.ID, Display: g.g.DisplayName, Type: "direct"})
 	}
-	return out
+	return dst
 }
 
 // unlinkMember removes the resource with the given id from the members of
 // every group, as deleting it requires; each group changed gets a new
-// version.
+// version. For a user, it must run before the user leaves p.users.
 func (p *partition) unlinkMember(b *backend, id string) {
 	key := foldKey(id)
-	var gs []*groupRec
-	p.memberOf.get(key, func(g *groupRec) { gs = append(gs, g) })
+	gs := p.appendGroupRecs(nil, key)
 	for _, g := range gs {
 		g.members.remove(key)
 		g.touch(b)
 	}
-	p.memberOf.removeAll(key)
+	if u := p.users[key]; u != nil {
+		u.groups = nil
+	} else {
+		p.memberOf.removeAll(key)
+	}
 }

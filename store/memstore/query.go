@@ -18,14 +18,19 @@ import (
 
 // listUsers answers q; p must be read-locked.
 func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
+	total, recs := p.selectUsers(b, q)
+	return &scim.Page[scim.User]{TotalResults: total, Resources: p.usersOut(recs, q.ReadOptions)}
+}
+
+// selectUsers returns the number of users that match q and the records of
+// the page that q selects; p must be read-locked.
+func (p *partition) selectUsers(b *backend, q *scim.Query) (int, []*userRec) {
 	start, count := max(q.StartIndex, 1), max(q.Count, 0)
 	if q.Filter == nil && q.SortBy == "" {
 		total := p.userOrder.size()
-		page := &scim.Page[scim.User]{TotalResults: total, Resources: make([]*scim.User, 0, min(count, total))}
-		p.userOrder.page(start, count, func(r *userRec) {
-			page.Resources = append(page.Resources, p.userOut(r, q.ReadOptions))
-		})
-		return page
+		recs := make([]*userRec, 0, min(count, total))
+		p.userOrder.page(start, count, func(r *userRec) { recs = append(recs, r) })
+		return total, recs
 	}
 	match := p.userMatcher(q.Filter)
 	var cands []*userRec
@@ -38,16 +43,17 @@ func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
 		}
 	}
 	if q.SortBy == "" {
-		page := &scim.Page[scim.User]{Resources: []*scim.User{}}
+		total := 0
+		var recs []*userRec
 		forEach(&p.userOrder, cands, indexed, func(r *userRec) {
 			if match.ok(r) {
-				page.TotalResults++
-				if page.TotalResults >= start && len(page.Resources) < count {
-					page.Resources = append(page.Resources, p.userOut(r, q.ReadOptions))
+				total++
+				if total >= start && len(recs) < count {
+					recs = append(recs, r)
 				}
 			}
 		})
-		return page
+		return total, recs
 	}
 	// A stored user has no Groups; sorting by groups.value needs them.
 	withGroups := isSubOf(q.SortBy, "groups")
@@ -64,11 +70,11 @@ func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
 		}
 	})
 	sorted := scim.ApplyQuery(matched, &scim.Query{SortBy: q.SortBy, SortDescending: q.SortDescending, StartIndex: start, Count: count})
-	page := &scim.Page[scim.User]{TotalResults: sorted.TotalResults, Resources: make([]*scim.User, 0, len(sorted.Resources))}
-	for _, u := range sorted.Resources {
-		page.Resources = append(page.Resources, p.userOut(p.users[u.ID], q.ReadOptions))
+	recs := make([]*userRec, len(sorted.Resources))
+	for i, u := range sorted.Resources {
+		recs[i] = p.users[u.ID]
 	}
-	return page
+	return sorted.TotalResults, recs
 }
 
 // listGroups answers q; p must be read-locked.
@@ -266,7 +272,7 @@ func (p *partition) groupCandidates(e filter.Expression) ([]*groupRec, bool) {
 			return nil, false
 		}
 		for _, k := range keys {
-			p.memberOf.get(k, add)
+			rs = p.appendGroupRecs(rs, k)
 		}
 		return rs, true
 	case *filter.AttributeExpression:
@@ -278,7 +284,7 @@ func (p *partition) groupCandidates(e filter.Expression) ([]*groupRec, bool) {
 			if sub := e.AttributePath.SubAttribute; sub != nil && !strings.EqualFold(*sub, "value") {
 				return nil, false
 			}
-			p.memberOf.get(foldKey(v), add)
+			rs = p.appendGroupRecs(rs, foldKey(v))
 			return rs, true
 		}
 		if e.AttributePath.SubAttribute != nil {

@@ -34,16 +34,35 @@ func (s *UserStore) Get(ctx context.Context, id string, opts scim.ReadOptions) (
 
 // userOut returns the copy of r that a read returns.
 func (p *partition) userOut(r *userRec, opts scim.ReadOptions) *scim.User {
-	var groups []scim.MultiValue
+	var groups [8]scim.MultiValue
+	gs := groups[:0]
 	if !opts.SkipMembership {
-		groups = p.groupsOf(r.u.ID)
+		gs = appendUserGroups(gs, r)
 	}
-	return copyUserOut(&r.u, groups)
+	return new(userBox).fill(&r.u, gs)
+}
+
+// usersOut returns the copies of rs that a read returns, allocated
+// together.
+func (p *partition) usersOut(rs []*userRec, opts scim.ReadOptions) []*scim.User {
+	out := make([]*scim.User, len(rs))
+	boxes := make([]userBox, len(rs))
+	var groups [8]scim.MultiValue
+	for i, r := range rs {
+		gs := groups[:0]
+		if !opts.SkipMembership {
+			gs = appendUserGroups(gs, r)
+		}
+		out[i] = boxes[i].fill(&r.u, gs)
+	}
+	return out
 }
 
 // Create stores a copy of u with a new random id and returns it as stored.
 func (s *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, error) {
-	c := copyUserIn(u) // before locking, to hold the lock briefly
+	r := new(userRec)
+	r.set(u) // before locking, to hold the lock briefly
+	c := &r.u
 	p := s.b.partition(ctx, true)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -54,7 +73,6 @@ func (s *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, error
 	c.ID = p.newID()
 	t := now(time.Time{})
 	c.Meta = scim.Meta{ResourceType: "User", Created: t, LastModified: t, Version: s.b.nextVersion()}
-	r := &userRec{u: c}
 	p.users[c.ID] = r
 	p.userNames[key] = r
 	if c.ExternalID != "" {
@@ -67,7 +85,9 @@ func (s *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, error
 // Replace replaces the user whose id is u.ID by a copy of u, keeping its
 // creation time, and returns it as stored.
 func (s *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string) (*scim.User, error) {
-	c := copyUserIn(u)
+	n := new(userRec)
+	n.set(u) // before locking, to hold the lock briefly
+	c := &n.u
 	p := s.b.partition(ctx, false)
 	if p == nil {
 		return nil, errNotFound("user", u.ID)
@@ -97,14 +117,13 @@ func (s *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string)
 			p.userExt.add(c.ExternalID, r)
 		}
 	}
-	c.ID = r.u.ID
-	c.Meta = scim.Meta{
+	r.adopt(n)
+	r.u.Meta = scim.Meta{
 		ResourceType: "User",
 		Created:      r.u.Meta.Created,
 		LastModified: now(r.u.Meta.LastModified),
 		Version:      s.b.nextVersion(),
 	}
-	r.u = c
 	return p.userOut(r, scim.ReadOptions{}), nil
 }
 
@@ -124,13 +143,13 @@ func (s *UserStore) Delete(ctx context.Context, id string, ifVersion string) err
 	if ifVersion != "" && ifVersion != r.u.Meta.Version {
 		return errVersion("user", id)
 	}
+	p.unlinkMember(s.b, id)
 	delete(p.users, id)
 	delete(p.userNames, foldKey(r.u.UserName))
 	if r.u.ExternalID != "" {
 		p.userExt.remove(r.u.ExternalID, r)
 	}
 	p.userOrder.remove(r.pos)
-	p.unlinkMember(s.b, id)
 	return nil
 }
 

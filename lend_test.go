@@ -1,0 +1,175 @@
+package scim_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/memstore"
+	"github.com/stretchr/testify/require"
+)
+
+// copyingUsers hides memstore's lender: the handler reads it through the
+// Store interface, as it reads any other store.
+type copyingUsers struct{ *memstore.UserStore }
+
+// hidingUsers overrides Get, as an application wrapping memstore might:
+// the handler must call the override, not lend around it.
+type hidingUsers struct {
+	*memstore.UserStore
+	hidden string
+}
+
+func (s hidingUsers) Get(ctx context.Context, id string, opts scim.ReadOptions) (*scim.User, error) {
+	if id == s.hidden {
+		return nil, scim.ErrNotFound
+	}
+	return s.UserStore.Get(ctx, id, opts)
+}
+
+func lendFixture(t *testing.T) (*memstore.UserStore, *memstore.GroupStore, []string) {
+	t.Helper()
+	ctx := context.Background()
+	users, groups := memstore.New()
+	var ids []string
+	active := true
+	for i := range 30 {
+		u := &scim.User{UserName: fmt.Sprintf("user%02d@example.com", i), DisplayName: fmt.Sprintf("User \"%d\"", i), Active: &active,
+			Name:   &scim.Name{GivenName: "Given", FamilyName: fmt.Sprintf("Family%d", i)},
+			Emails: []scim.MultiValue{{Value: fmt.Sprintf("u%d@example.com", i), Type: "work", Primary: true}}}
+		if i%3 == 0 {
+			u.Enterprise = &scim.EnterpriseUser{EmployeeNumber: fmt.Sprint(i), Manager: &scim.Manager{Value: "boss"}}
+		}
+		c, err := users.Create(ctx, u)
+		require.NoError(t, err)
+		ids = append(ids, c.ID)
+	}
+	for g := range 3 {
+		var ms []scim.MultiValue
+		for i := g; i < len(ids); i += g + 2 {
+			ms = append(ms, scim.MultiValue{Value: ids[i]})
+		}
+		_, err := groups.Create(ctx, &scim.Group{DisplayName: fmt.Sprintf("Group %d", g), Members: ms})
+		require.NoError(t, err)
+	}
+	return users, groups, ids
+}
+
+// TestLentReadsMatchCopiedReads checks that reading memstore's users
+// without copies (the handler's fast path) answers exactly as reading
+// copies through the Store interface does.
+func TestLentReadsMatchCopiedReads(t *testing.T) {
+	users, groups, ids := lendFixture(t)
+	lent := scim.NewHandler(users, groups)
+	copied := scim.NewHandler(copyingUsers{users}, groups)
+	targets := []string{
+		"/Users/" + ids[0], "/Users/" + ids[3], "/Users/" + ids[7] + "?attributes=userName,groups",
+		"/Users/" + ids[9] + "?excludedAttributes=groups,emails", "/Users/nope",
+		"/Users", "/Users?startIndex=5&count=7", "/Users?count=0", "/Users?startIndex=100",
+		"/Users?filter=" + url.QueryEscape(`userName eq "USER04@example.com"`),
+		"/Users?filter=" + url.QueryEscape(`groups.display eq "Group 1"`) + "&sortBy=name.familyName&sortOrder=descending",
+		"/Users?sortBy=groups.value&count=5&attributes=groups",
+		"/Users?filter=" + url.QueryEscape(`userName eq`),
+	}
+	for _, target := range targets {
+		for _, inm := range []string{"", `W/"1"`, "*"} {
+			a, b := httptest.NewRecorder(), httptest.NewRecorder()
+			for _, hr := range []struct {
+				h http.Handler
+				w *httptest.ResponseRecorder
+			}{{lent, a}, {copied, b}} {
+				req := httptest.NewRequest(http.MethodGet, target, nil)
+				if inm != "" {
+					req.Header.Set("If-None-Match", inm)
+				}
+				hr.h.ServeHTTP(hr.w, req)
+			}
+			require.Equal(t, b.Code, a.Code, "%s If-None-Match %q", target, inm)
+			require.Equal(t, b.Header(), a.Header(), "%s If-None-Match %q", target, inm)
+			require.Equal(t, b.Body.String(), a.Body.String(), "%s If-None-Match %q", target, inm)
+		}
+	}
+}
+
+// TestWrappedStoreIsReadThroughItsMethods checks that a type embedding
+// memstore's store to override a read gets its override called.
+func TestWrappedStoreIsReadThroughItsMethods(t *testing.T) {
+	users, groups, ids := lendFixture(t)
+	h := scim.NewHandler(hidingUsers{UserStore: users, hidden: ids[1]}, groups)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/Users/"+ids[1], nil))
+	require.Equal(t, http.StatusNotFound, rec.Code)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/Users/"+ids[2], nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+}
+
+// TestLentReadsRaceWithWrites reads lent users while other requests change
+// them and their groups; run with -race, it shows that nothing is read
+// outside the store's lock.
+func TestLentReadsRaceWithWrites(t *testing.T) {
+	users, groups, ids := lendFixture(t)
+	h := scim.NewHandler(users, groups)
+	g, err := groups.Create(context.Background(), &scim.Group{DisplayName: "Churn"})
+	require.NoError(t, err)
+	done := make(chan struct{})
+	errs := make(chan string, 4)
+	serve := func(method, target, body string, want ...int) {
+		var req *http.Request
+		if body == "" {
+			req = httptest.NewRequest(method, target, nil)
+		} else {
+			req = httptest.NewRequest(method, target, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/scim+json")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if !slices.Contains(want, rec.Code) {
+			select {
+			case errs <- fmt.Sprintf("%s %s: %d %s", method, target, rec.Code, rec.Body):
+			default:
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 200; i++ {
+			serve(http.MethodPatch, "/Users/"+ids[i%5], `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Name `+fmt.Sprint(i)+`"}]}`, http.StatusOK)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 200; i++ {
+			op := "add"
+			if i%2 == 1 {
+				op = "remove"
+			}
+			body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"` + op + `","path":"members","value":[{"value":"` + ids[i/2%5] + `"}]}]}`
+			serve(http.MethodPatch, "/Groups/"+g.ID, body, http.StatusOK)
+			serve(http.MethodPatch, "/Groups/"+g.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Churn `+fmt.Sprint(i)+`"}]}`, http.StatusOK)
+		}
+	}()
+	go func() { wg.Wait(); close(done) }()
+	for i := 0; ; i++ {
+		select {
+		case <-done:
+			close(errs)
+			for e := range errs {
+				t.Error(e)
+			}
+			return
+		default:
+		}
+		serve(http.MethodGet, "/Users/"+ids[i%5], "", http.StatusOK)
+		serve(http.MethodGet, "/Users?count=10", "", http.StatusOK)
+	}
+}
