@@ -124,11 +124,10 @@ func (p *projection) wantsSub(a, sub *Attribute) bool {
 // wantsMembership reports whether a response needs Group.Members or
 // User.Groups, so the store can skip loading them.
 func (p *projection) wantsMembership(rt *resourceType) bool {
-	name := "groups"
 	if rt.schema == groupSchema {
-		name = "members"
+		return p.wants(groupIndex.attrs[cMembers])
 	}
-	return p.wants(rt.schema.Attr(name))
+	return p.wants(userIndex.attrs[cGroups])
 }
 
 // jsonWriter appends JSON to a byte slice without reflection.
@@ -246,28 +245,62 @@ func (e *encoder) ref(w *jsonWriter, path, path2, id string) {
 
 // appendStringBody appends s escaped for a JSON string, without quotes.
 func appendStringBody(b []byte, s string) []byte {
-	// Most strings need no escaping: find the first byte that might, eight
-	// bytes at a time, and copy everything before it at once.
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		if mayNeedEscape(load64(s[i : i+8])) {
-			break
-		}
-	}
-	for i < len(s) {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			break
-		}
-		i++
-	}
-	if i == len(s) {
+	// Most strings need no escaping: copy them at once.
+	if plain(s) {
 		return append(b, s...)
 	}
-	start := 0
+	return appendEscaped(b, s)
+}
+
+// plainByte reports, for each byte, whether it stands for itself inside a
+// JSON string and is ASCII.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// plain reports whether s can be written inside a JSON string as it is,
+// ASCII without quotes, backslashes or control characters. It tests eight
+// bytes at a time, the last eight overlapping the others (and a string of 4
+// to 7 bytes as two overlapping halves of one word), so that most strings
+// need no byte-wise loop.
+func plain(s string) bool {
+	n := len(s)
+	switch {
+	case n >= 8:
+		for i := 0; i+8 < n; i += 8 {
+			if mayNeedEscape(load64(s[i : i+8])) {
+				return plainFrom(s, i)
+			}
+		}
+		return !mayNeedEscape(load64(s[n-8:])) || plainFrom(s, n-8)
+	case n >= 4:
+		return !mayNeedEscape(uint64(load32(s[:4]))|uint64(load32(s[n-4:]))<<32) || plainFrom(s, 0)
+	}
+	return plainFrom(s, 0)
+}
+
+// plainFrom decides byte by byte, from i on, what the word test could not.
+func plainFrom(s string, i int) bool {
+	for ; i < len(s); i++ {
+		if !plainByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// appendEscaped appends s, which has a byte to escape or non-ASCII text,
+// escaped for a JSON string, replacing invalid UTF-8 with U+FFFD as
+// encoding/json does.
+func appendEscaped(b []byte, s string) []byte {
+	start, i := 0, 0
 	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if plainByte[c] {
 				i++
 				continue
 			}
@@ -320,13 +353,22 @@ func load64(s string) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
+// load32 reads four bytes of s as a little-endian word (one load).
+func load32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
 // mayNeedEscape reports whether one of the eight bytes of x is a control
 // character, '"', '\\' or not ASCII. It never misses one; the byte-wise
-// scan that follows decides exactly.
+// scan that follows decides exactly. A byte below 0x20 sets its top bit in
+// x-0x20…; one equal to '"' or '\\' sets it in the difference with 0x01…
+// of x xor that byte; a byte from 0x80 has it already. Borrows between
+// bytes only arise from a byte that is flagged anyway.
 func mayNeedEscape(x uint64) bool {
 	q := x ^ (lsbs * '"')
 	bs := x ^ (lsbs * '\\')
-	return ((x-lsbs*0x20)&^x|(q-lsbs)&^q|(bs-lsbs)&^bs|x)&msbs != 0
+	return ((x-lsbs*0x20)|(q-lsbs)|(bs-lsbs)|x)&msbs != 0
 }
 
 // appendTime appends t as a JSON string in the xsd:dateTime form
@@ -571,32 +613,26 @@ func (e *encoder) multi(w *jsonWriter, k coreAttr, vs []MultiValue, refPath stri
 	w.close(']')
 }
 
-// subs renders the complex attribute a (with key literal key) from its
-// sub-attributes' key literals and values.
-func (e *encoder) subs(w *jsonWriter, a *Attribute, key string, kv ...string) {
-	open := false
-	for i := 0; i < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			continue
-		}
-		// Without a projection every sub-attribute is wanted: skip the
-		// lookups.
-		if e.p != nil {
-			if sa := a.Sub(litName(kv[i])); sa == nil || !e.p.wantsSub(a, sa) {
-				continue
-			}
-		}
-		if !open {
-			w.name(key)
-			w.open('{')
-			open = true
-		}
-		w.name(kv[i])
-		w.str(kv[i+1])
+// subField writes one string sub-attribute of the complex attribute a,
+// given by key literals (key for a, lit for the sub-attribute), opening a's
+// object if open is not set yet.
+func (e *encoder) subField(w *jsonWriter, a *Attribute, open *bool, key, lit, v string) {
+	if v == "" {
+		return
 	}
-	if open {
-		w.close('}')
+	// Without a projection every sub-attribute is wanted: skip the lookup.
+	if e.p != nil {
+		if sa := a.Sub(litName(lit)); sa == nil || !e.p.wantsSub(a, sa) {
+			return
+		}
 	}
+	if !*open {
+		w.name(key)
+		w.open('{')
+		*open = true
+	}
+	w.name(lit)
+	w.str(v)
 }
 
 // litName returns the name in a key literal `,"name":`.
@@ -783,8 +819,17 @@ func (e *encoder) appendUserGroups(b []byte, u *User, groups []MultiValue) []byt
 	e.stringAttr(&w, cUserName, u.UserName)
 	if n := u.Name; n != nil {
 		if a, ok := e.want(cName); ok {
-			e.subs(&w, a, `,"name":`, `,"formatted":`, n.Formatted, `,"familyName":`, n.FamilyName, `,"givenName":`, n.GivenName,
-				`,"middleName":`, n.MiddleName, `,"honorificPrefix":`, n.HonorificPrefix, `,"honorificSuffix":`, n.HonorificSuffix)
+			const key = `,"name":`
+			open := false
+			e.subField(&w, a, &open, key, `,"formatted":`, n.Formatted)
+			e.subField(&w, a, &open, key, `,"familyName":`, n.FamilyName)
+			e.subField(&w, a, &open, key, `,"givenName":`, n.GivenName)
+			e.subField(&w, a, &open, key, `,"middleName":`, n.MiddleName)
+			e.subField(&w, a, &open, key, `,"honorificPrefix":`, n.HonorificPrefix)
+			e.subField(&w, a, &open, key, `,"honorificSuffix":`, n.HonorificSuffix)
+			if open {
+				w.close('}')
+			}
 		}
 	}
 	e.stringAttr(&w, cDisplayName, u.DisplayName)
@@ -855,19 +900,11 @@ const enterpriseKey = `,"` + EnterpriseUserSchema + `":`
 func (e *encoder) enterprise(w *jsonWriter, ent *EnterpriseUser) {
 	s := enterpriseUserSchema
 	open := false
-	for _, kv := range [...][2]string{{`,"employeeNumber":`, ent.EmployeeNumber}, {`,"costCenter":`, ent.CostCenter},
-		{`,"organization":`, ent.Organization}, {`,"division":`, ent.Division}, {`,"department":`, ent.Department}} {
-		if kv[1] == "" || (e.p != nil && !e.p.wants(s.Attr(litName(kv[0])))) {
-			continue
-		}
-		if !open {
-			w.name(enterpriseKey)
-			w.open('{')
-			open = true
-		}
-		w.name(kv[0])
-		w.str(kv[1])
-	}
+	e.entField(w, &open, `,"employeeNumber":`, ent.EmployeeNumber)
+	e.entField(w, &open, `,"costCenter":`, ent.CostCenter)
+	e.entField(w, &open, `,"organization":`, ent.Organization)
+	e.entField(w, &open, `,"division":`, ent.Division)
+	e.entField(w, &open, `,"department":`, ent.Department)
 	if m := ent.Manager; m != nil && m.Value != "" {
 		var a *Attribute
 		if e.p != nil {
@@ -901,6 +938,22 @@ func (e *encoder) enterprise(w *jsonWriter, ent *EnterpriseUser) {
 	if open {
 		w.close('}')
 	}
+}
+
+// entField writes one string attribute of the Enterprise User extension,
+// given by its key literal, opening the extension's object if open is not
+// set yet.
+func (e *encoder) entField(w *jsonWriter, open *bool, lit, v string) {
+	if v == "" || (e.p != nil && !e.p.wants(enterpriseUserSchema.Attr(litName(lit)))) {
+		return
+	}
+	if !*open {
+		w.name(enterpriseKey)
+		w.open('{')
+		*open = true
+	}
+	w.name(lit)
+	w.str(v)
 }
 
 // appendGroup appends the JSON of g to b. Members are rendered when the

@@ -218,7 +218,7 @@ func (h *handler) authorized(r *http.Request) bool {
 	if len(h.cfg.tokens) == 0 && h.cfg.tokenValidator == nil {
 		return true
 	}
-	auth := r.Header.Get("Authorization")
+	auth := header(r, "Authorization")
 	scheme, token, ok := strings.Cut(auth, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false
@@ -246,11 +246,11 @@ func (h *handler) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+	if p := header(r, "X-Forwarded-Proto"); p == "https" || p == "http" {
 		scheme = p
 	}
 	host := r.Host
-	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
+	if fh := header(r, "X-Forwarded-Host"); fh != "" {
 		host = fh
 	}
 	// http.StripPrefix leaves RequestURI as it was: what it removed is the
@@ -283,6 +283,15 @@ func (h *handler) baseURL(r *http.Request) string {
 	c.scheme, c.host, c.prefix = c.url[:len(scheme)], c.url[len(scheme)+3:len(scheme)+3+len(host)], c.url[len(c.url)-len(prefix):]
 	h.base.Store(c)
 	return c.url
+}
+
+// header returns the first value of the request header with the canonical
+// name key, as r.Header.Get does, without canonicalising the name again.
+func header(r *http.Request, key string) string {
+	if v := r.Header[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // baseURLCache is the base URL last derived from a request, with the parts
@@ -345,7 +354,7 @@ func writeBody(w http.ResponseWriter, status int, b []byte, etag string) {
 // readBody reads a request body, enforcing the size limit and the media
 // type.
 func (h *handler) readBody(r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	if ct := header(r, "Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !(mt == "application/scim+json" || mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json") {
 			return nil, NewError(http.StatusUnsupportedMediaType, "", "the request body must be application/scim+json or application/json")
@@ -618,7 +627,7 @@ func get[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *res
 		h.writeError(w, r, notFoundAs(err, rt, id))
 		return
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, metaOf(res).Version) {
+	if inm := header(r, "If-None-Match"); inm != "" && etagMatches(inm, metaOf(res).Version) {
 		w.Header().Set("ETag", metaOf(res).Version)
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -632,7 +641,7 @@ func (h *handler) getLent(w http.ResponseWriter, r *http.Request, p *projection,
 	rt := h.userRT
 	s := getLentEncoder(encoder{rt: rt, p: p, base: h.baseURL(r)})
 	defer s.release()
-	s.inm = r.Header.Get("If-None-Match")
+	s.inm = header(r, "If-None-Match")
 	if err := h.userLender.LendUser(r.Context(), id, ReadOptions{SkipMembership: !p.wantsMembership(rt)}, s); err != nil {
 		h.writeError(w, r, notFoundAs(err, rt, id))
 		return
@@ -676,7 +685,7 @@ func etagMatches(header, version string) bool {
 // the header is absent or "*" (mustExist then reports that the resource
 // has to exist).
 func ifMatch(r *http.Request) (version string, mustExist bool, present bool) {
-	hv := strings.TrimSpace(r.Header.Get("If-Match"))
+	hv := strings.TrimSpace(header(r, "If-Match"))
 	if hv == "" {
 		return "", false, false
 	}
