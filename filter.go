@@ -201,6 +201,9 @@ func (n *normalizer) expr(e filter.Expression) (filter.Expression, error) {
 		if n.parent != nil {
 			return n.itemComparison(e)
 		}
+		if e.AttributePath.URIPrefix == nil && e.AttributePath.SubAttribute == nil && strings.EqualFold(e.AttributePath.AttributeName, "schemas") {
+			return n.schemasComparison(e)
+		}
 		ref, ok := n.rt.resolve(e.AttributePath.URI(), e.AttributePath.AttributeName, e.AttributePath.SubAttributeName())
 		if !ok {
 			return nil, n.unknownAttr(e.AttributePath, exprText(e))
@@ -208,6 +211,69 @@ func (n *normalizer) expr(e filter.Expression) (filter.Expression, error) {
 		return n.comparison(canonicalPath(ref), ref.attr, ref.sub, e)
 	}
 	return nil, errInvalidFilter("the filter is incomplete")
+}
+
+// schemasComparison rewrites a filter on "schemas" (RFC 7644 §3.4.2.2:
+// schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+// into the equivalent test on attributes: every resource has its core
+// schema, and has an extension schema when it holds an attribute of that
+// extension. Stores then see only ordinary attribute filters.
+func (n *normalizer) schemasComparison(e *filter.AttributeExpression) (filter.Expression, error) {
+	where := exprText(e)
+	op, ok := normalizeOp(e.Operator)
+	if !ok {
+		return nil, errInvalidFilter("%q is not a comparison operator (in %s)", e.Operator, where)
+	}
+	always := &filter.AttributeExpression{AttributePath: filter.AttributePath{AttributeName: "id"}, Operator: filter.PR}
+	if op == filter.PR {
+		return n.expr(always)
+	}
+	want, isString, err := stringValue(e.CompareValue, where)
+	if err != nil {
+		return nil, err
+	}
+	if !isString {
+		return nil, errInvalidFilter("schemas holds schema URNs: compare it with a string (in %s)", where)
+	}
+	var match func(urn string) bool
+	switch op {
+	case filter.EQ, filter.NE:
+		match = func(urn string) bool { return strings.EqualFold(urn, want) }
+	case filter.CO:
+		match = func(urn string) bool { return containsFold(urn, want) }
+	case filter.SW:
+		match = func(urn string) bool { return hasPrefixFold(urn, want) }
+	case filter.EW:
+		match = func(urn string) bool { return hasSuffixFold(urn, want) }
+	default:
+		return nil, errInvalidFilter("%s cannot order schema URNs (in %s)", op, where)
+	}
+	var terms []filter.Expression
+	if match(n.rt.schema.ID) {
+		terms = append(terms, always)
+	} else {
+		for _, x := range n.rt.extensions {
+			if !match(x.schema.ID) {
+				continue
+			}
+			for _, a := range x.schema.Attributes {
+				urn := x.schema.ID
+				terms = append(terms, &filter.AttributeExpression{
+					AttributePath: filter.AttributePath{URIPrefix: &urn, AttributeName: a.Name}, Operator: filter.PR})
+			}
+		}
+	}
+	var out filter.Expression = &filter.NotExpression{Expression: always}
+	if len(terms) > 0 {
+		out = terms[0]
+		for _, t := range terms[1:] {
+			out = &filter.LogicalExpression{Left: out, Right: t, Operator: filter.OR}
+		}
+	}
+	if op == filter.NE {
+		out = &filter.NotExpression{Expression: out}
+	}
+	return n.expr(out)
 }
 
 func (n *normalizer) valuePath(e *filter.ValuePath) (filter.Expression, error) {

@@ -263,3 +263,62 @@ func TestEntraManagerReference(t *testing.T) {
 	mgr = r.json["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any)["manager"].(map[string]any)
 	assert.Equal(t, ids[1], mgr["value"])
 }
+
+// RFC 7644 §3.4.2.2 filters on "schemas"; each becomes a test on the
+// attributes of the schema it names.
+func TestSchemasFilter(t *testing.T) {
+	c := newClient(t, scim.WithUserExtension(acme))
+	seedUsers(t, c, 2) // both have the enterprise extension
+	r := c.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"plain"}`)
+	require.Equal(t, 201, r.status)
+	r = c.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"acme",
+		"urn:ietf:params:scim:schemas:extension:acme:2.0:User":{"costCenter":"C1"}}`)
+	require.Equal(t, 201, r.status)
+	cases := map[string][]string{
+		`schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`: {"user00@example.com", "user01@example.com"},
+		`schemas eq "URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER"`:                 {"user00@example.com", "user01@example.com", "plain", "acme"},
+		`schemas ne "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`: {"plain", "acme"},
+		`schemas co "acme"`:              {"acme"},
+		`schemas eq "urn:nope"`:          nil,
+		`schemas pr and userName sw "p"`: {"plain"},
+	}
+	for f, want := range cases {
+		r := get(c, "/Users", "filter", f)
+		require.Equal(t, 200, r.status, "%s: %s", f, r.body)
+		assert.ElementsMatch(t, want, names(r), f)
+	}
+	requireError(t, get(c, "/Users", "filter", `schemas gt "a"`), 400, "invalidFilter")
+	requireError(t, get(c, "/Users", "filter", `schemas eq 5`), 400, "invalidFilter")
+}
+
+// Every example filter of RFC 7644 §3.4.2.2 is accepted.
+func TestRFCFilterExamples(t *testing.T) {
+	c := newClient(t)
+	seedUsers(t, c, 2)
+	for _, f := range []string{
+		`userName eq "bjensen"`,
+		`name.familyName co "O'Malley"`,
+		`userName sw "J"`,
+		`urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J"`,
+		`title pr`,
+		`meta.lastModified gt "2011-05-13T04:42:34Z"`,
+		`meta.lastModified ge "2011-05-13T04:42:34Z"`,
+		`meta.lastModified lt "2011-05-13T04:42:34Z"`,
+		`meta.lastModified le "2011-05-13T04:42:34Z"`,
+		`title pr and userType eq "Employee"`,
+		`title pr or userType eq "Intern"`,
+		`schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`,
+		`userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")`,
+		`userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")`,
+		`userType eq "Employee" and (emails.type eq "work")`,
+		`userType eq "Employee" and emails[type eq "work" and value co "@example.com"]`,
+		`emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]`,
+	} {
+		r := get(c, "/Users", "filter", f)
+		assert.Equal(t, 200, r.status, "%s: %s", f, r.body)
+	}
+	r := get(c, "/Users", "filter", `userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")`)
+	assert.Equal(t, 0.0, r.json["totalResults"], "both users have example.com emails")
+	r = get(c, "/Users", "filter", `title pr or userType eq "Intern"`)
+	assert.Equal(t, 2.0, r.json["totalResults"])
+}

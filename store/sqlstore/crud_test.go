@@ -4,6 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -316,5 +320,31 @@ func TestConcurrentWrites(t *testing.T) {
 		gg := must[*scim.Group](t)(groups.Get(ctx, g.ID, scim.ReadOptions{}))
 		assert.Len(t, gg.Members, n)
 		assert.Equal(t, `W/"17"`, gg.Meta.Version)
+	})
+}
+
+// A value too long for the database's indexes is the client's error, not a
+// 500.
+func TestOverlongValuesAreClientErrors(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
+		users, groups := sqlstore.New(db, d)
+		srv := httptest.NewServer(scim.NewHandler(users, groups))
+		defer srv.Close()
+		// Incompressible, so that PostgreSQL cannot fit it in an index row.
+		var sb strings.Builder
+		for i := 0; sb.Len() < 10000; i++ {
+			fmt.Fprintf(&sb, "%x", uint32(i)*2654435761)
+		}
+		long := sb.String()
+		for _, body := range []string{
+			`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + long + `"}`,
+			`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","externalId":"` + long + `","emails":[{"value":"` + long + `"}]}`,
+		} {
+			resp, err := http.Post(srv.URL+"/Users", "application/scim+json", strings.NewReader(body))
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Contains(t, []int{201, 400}, resp.StatusCode)
+			t.Logf("status %d", resp.StatusCode)
+		}
 	})
 }

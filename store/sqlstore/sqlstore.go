@@ -20,9 +20,7 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -91,7 +89,7 @@ func (s *store) write(ctx context.Context, fn func(tx querier) error) error {
 	for attempt := 0; ; attempt++ {
 		err := s.tx(ctx, fn)
 		if err == nil || attempt == 4 || !s.d.retryable(err) {
-			return err
+			return tooLong(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -165,23 +163,7 @@ func (q *sqlBuf) String() string { return q.b.String() }
 
 // newID returns a random (version 4) UUID in lower case, which fold leaves
 // as it is, so that ids compare equal folded or not.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
-}
+func newID() string { return scim.NewID() }
 
 // etag returns the weak entity tag of a version number.
 func etag(v int64) string { return `W/"` + strconv.FormatInt(v, 10) + `"` }
@@ -213,6 +195,17 @@ func nullBool(b *bool) any {
 }
 
 // conflict maps a unique violation to scim.ErrConflict.
+// tooLong turns PostgreSQL's "index row size exceeds maximum" (SQLSTATE
+// 54000, for a value of more than about 2,700 bytes in an indexed column)
+// into a client error: the request is what is wrong, not the server.
+func tooLong(err error) error {
+	var s sqlState
+	if err != nil && errors.As(err, &s) && s.SQLState() == "54000" {
+		return scim.NewError(400, scim.ScimTypeInvalidValue, "a value is too long for this server to index")
+	}
+	return err
+}
+
 func conflict(err error, what string) error {
 	if err != nil && isUniqueViolation(err) {
 		return fmt.Errorf("sqlstore: %s: %w", what, scim.ErrConflict)
