@@ -42,6 +42,20 @@ func (p *partition) selectUsers(b *backend, q *scim.Query) (int, []*userRec) {
 			b.scans.Add(1)
 		}
 	}
+	if q.SortBy == "" && indexed {
+		// The page is a subset of the candidates, kept in their slice.
+		total := 0
+		recs := cands[:0]
+		for _, r := range cands {
+			if match.ok(r) {
+				total++
+				if total >= start && len(recs) < count {
+					recs = append(recs, r)
+				}
+			}
+		}
+		return total, recs
+	}
 	if q.SortBy == "" {
 		total := 0
 		var recs []*userRec
