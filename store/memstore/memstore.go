@@ -16,8 +16,6 @@ package memstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"slices"
 	"strconv"
 	"sync"
@@ -191,21 +189,7 @@ func (r *userRec) setPos(p int) { r.pos = p }
 // and no group has as a member.
 func (p *partition) newID() string {
 	for {
-		var b [16]byte
-		_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-		b[6] = b[6]&0x0f | 0x40
-		b[8] = b[8]&0x3f | 0x80
-		var s [36]byte
-		hex.Encode(s[0:8], b[0:4])
-		s[8] = '-'
-		hex.Encode(s[9:13], b[4:6])
-		s[13] = '-'
-		hex.Encode(s[14:18], b[6:8])
-		s[18] = '-'
-		hex.Encode(s[19:23], b[8:10])
-		s[23] = '-'
-		hex.Encode(s[24:], b[10:])
-		id := string(s[:])
+		id := scim.NewID()
 		// An id that a group already has as a member would make a new user
 		// a member on creation, and its reverse index would be split.
 		if p.users[id] == nil && p.groups[id] == nil && p.memberOf.count(id) == 0 {
