@@ -108,21 +108,36 @@ func insertMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID s
 	return n, err
 }
 
+// groupWrite holds the encoded columns of a group and its members, without
+// repeats.
+type groupWrite struct {
+	doc, search []byte
+	members     []scim.MultiValue
+}
+
+func encodeGroupWrite(g *scim.Group) (*groupWrite, error) {
+	w := &groupWrite{members: uniqueMembers(g.Members)}
+	var err error
+	if w.doc, err = encodeGroup(g); err != nil {
+		return nil, err
+	}
+	if w.search, err = groupSearch(g); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
 // Create implements [scim.Store.Create].
 func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, error) {
 	if g == nil {
 		return nil, errNilResource
 	}
 	s := gs.s
-	doc, err := encodeGroup(g)
+	w, err := encodeGroupWrite(g)
 	if err != nil {
 		return nil, err
 	}
-	search, err := groupSearch(g)
-	if err != nil {
-		return nil, err
-	}
-	members := uniqueMembers(g.Members)
+	doc, search, members := w.doc, w.search, w.members
 	tenant, id, now := s.tenant(ctx), newID(), s.timestamp()
 	err = s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
@@ -156,15 +171,11 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 		return nil, errNilResource
 	}
 	s := gs.s
-	doc, err := encodeGroup(g)
+	w, err := encodeGroupWrite(g)
 	if err != nil {
 		return nil, err
 	}
-	search, err := groupSearch(g)
-	if err != nil {
-		return nil, err
-	}
-	members := uniqueMembers(g.Members)
+	doc, search, members := w.doc, w.search, w.members
 	tenant, now := s.tenant(ctx), s.timestamp()
 	out := new(scim.Group)
 	err = s.write(ctx, func(tx querier) error {
