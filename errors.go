@@ -131,16 +131,16 @@ func toError(err error) (e *Error, internal bool) {
 	}
 }
 
-// statusText returns the status code of e as the string RFC 7644 §3.12 wants
-// in the "status" member, using literal numbers to read against the RFC.
+// statusCode returns the HTTP status to send for e: its own when it is an
+// error status (or one of the redirections a handler may answer with), else
+// 500, so that a mistaken Status never reaches the client as a success.
 func statusCode(e *Error) int {
-	switch e.Status {
-	case 304, 307, 308, 400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 500, 501, 503:
+	switch {
+	case e.Status == 304, e.Status == 307, e.Status == 308:
+		return e.Status
+	case e.Status >= 400 && e.Status < 600:
 		return e.Status
 	default:
-		if e.Status >= 400 && e.Status < 600 {
-			return e.Status
-		}
 		return 500
 	}
 }
