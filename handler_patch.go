@@ -128,22 +128,11 @@ func writeNoContent(w http.ResponseWriter, version string) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// normalizeETag returns the first entity tag of an If-Match value in weak
+// normalizeETag returns a single entity tag of an If-Match value in weak
 // form, the form stores keep in Meta.Version.
 func normalizeETag(v string) string {
-	for i := 0; i < len(v); i++ {
-		if v[i] == ',' {
-			v = v[:i]
-			break
-		}
-	}
-	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
-		v = v[1:]
-	}
-	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
-		v = v[:len(v)-1]
-	}
-	if len(v) >= 2 && v[:2] == "W/" {
+	v = strings.Trim(v, " \t")
+	if strings.HasPrefix(v, "W/") {
 		return v
 	}
 	return "W/" + v
