@@ -18,7 +18,7 @@ func TestBaseURLFollowsEachRequest(t *testing.T) {
 	users, groups := memstore.New()
 	u, err := users.Create(context.Background(), &scim.User{UserName: "alice"})
 	require.NoError(t, err)
-	h := scim.NewHandler(users, groups)
+	h := scim.NewHandler(users, groups, scim.WithoutAuthentication())
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	mux.Handle("/other/", http.StripPrefix("/other", h))

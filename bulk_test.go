@@ -20,7 +20,7 @@ import (
 
 func newTestHandler(opts ...scim.Option) http.Handler {
 	users, groups := memstore.New()
-	return scim.NewHandler(users, groups, opts...)
+	return scim.NewHandler(users, groups, append([]scim.Option{scim.WithoutAuthentication()}, opts...)...)
 }
 
 // doReq sends one request; headers come in name, value pairs.
@@ -608,7 +608,7 @@ func TestBulkCancelledRequest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	// The first creation cancels the request, as a client that goes away
 	// would.
-	inner := scim.NewHandler(&cancellingUsers{UserStore: users, cancel: cancel}, groups)
+	inner := scim.NewHandler(&cancellingUsers{UserStore: users, cancel: cancel}, groups, scim.WithoutAuthentication())
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { inner.ServeHTTP(w, r.WithContext(ctx)) })
 	rec := doReq(h, http.MethodPost, "/Bulk", bulkRequest(userOp("a", "a"), userOp("b", "b"), userOp("c", "c")))
 	requireStatus(t, rec, http.StatusOK)

@@ -31,7 +31,9 @@ func (h *handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request) 
 	jw.raw(`{"supported":true}`)
 	jw.key("authenticationSchemes")
 	jw.open('[')
-	if len(c.tokens) > 0 || c.tokenValidator != nil {
+	// Every identity provider that speaks SCIM sends a bearer token, and
+	// an application that authenticates in its own middleware does too.
+	{
 		jw.elem()
 		jw.raw(`{"type":"oauthbearertoken","name":"OAuth Bearer Token","description":"Authentication scheme using the OAuth Bearer Token Standard","specUri":"https://www.rfc-editor.org/info/rfc6750","primary":true}`)
 	}

@@ -134,7 +134,7 @@ func (s *employeeStore) List(_ context.Context, q *scim.Query) (*scim.Page[scim.
 func ExampleUserStore() {
 	users := &employeeStore{rows: map[string]employee{}}
 	_, groups := memstore.New()
-	srv := httptest.NewServer(scim.NewHandler(users, groups))
+	srv := httptest.NewServer(scim.NewHandler(users, groups, scim.WithoutAuthentication()))
 	defer srv.Close()
 
 	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com",

@@ -3,7 +3,6 @@ package scim
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,7 +24,11 @@ import (
 //
 //	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 //
-// It panics if users or groups is nil.
+// It panics if users or groups is nil, and, so that a handler never serves
+// a directory to anyone who asks by accident, unless the options say how
+// requests are authenticated ([WithBearerToken], [WithTokenValidator],
+// [WithAuthenticator], or the explicit [WithoutAuthentication]) or when
+// WithBearerToken is given an empty or blank token.
 func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler {
 	if users == nil || groups == nil {
 		panic("scim: NewHandler needs a UserStore and a GroupStore")
@@ -34,6 +37,7 @@ func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler
 	for _, o := range opts {
 		o(c)
 	}
+	c.checkAuthConfig()
 	h := &handler{cfg: c, users: users, groups: groups}
 	h.userRT = newResourceType("User", c.userExtensions)
 	h.groupRT = newResourceType("Group", c.groupExtensions)
@@ -152,10 +156,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(r.URL.Path, "/")
 	first, rest, _ := strings.Cut(path, "/")
 	discovery := first == "ServiceProviderConfig" || first == "ResourceTypes" || first == "Schemas"
-	if !(discovery && h.cfg.publicDiscovery) && !h.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
-		h.writeError(w, r, NewError(http.StatusUnauthorized, "", "a valid bearer token is required"))
-		return
+	if !(discovery && h.cfg.publicDiscovery) {
+		ctx, err := h.authenticate(r)
+		if err != nil {
+			if errors.Is(err, ErrUnauthenticated) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+				err = NewError(http.StatusUnauthorized, "", "a valid bearer token is required")
+			}
+			h.writeError(w, r, err)
+			return
+		}
+		if ctx != r.Context() {
+			r = r.WithContext(ctx)
+		}
 	}
 	switch first {
 	case "Users":
@@ -211,30 +224,6 @@ func (h *handler) allow(w http.ResponseWriter, r *http.Request, methods ...strin
 	w.Header().Set("Allow", strings.Join(methods, ", "))
 	h.writeError(w, r, NewError(http.StatusMethodNotAllowed, "", "method "+r.Method+" is not allowed here"))
 	return false
-}
-
-// authorized checks the bearer token when one is configured.
-func (h *handler) authorized(r *http.Request) bool {
-	if len(h.cfg.tokens) == 0 && h.cfg.tokenValidator == nil {
-		return true
-	}
-	auth := header(r, "Authorization")
-	scheme, token, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
-	}
-	token = strings.TrimSpace(token)
-	if token == "" {
-		return false
-	}
-	valid := 0
-	for _, t := range h.cfg.tokens {
-		valid |= subtle.ConstantTimeCompare([]byte(token), t)
-	}
-	if valid == 1 {
-		return true
-	}
-	return h.cfg.tokenValidator != nil && h.cfg.tokenValidator(r.Context(), token)
 }
 
 // baseURL returns the absolute URL of the SCIM root for r.

@@ -67,8 +67,8 @@ func lendFixture(t *testing.T) (*memstore.UserStore, *memstore.GroupStore, []str
 // copies through the Store interface does.
 func TestLentReadsMatchCopiedReads(t *testing.T) {
 	users, groups, ids := lendFixture(t)
-	lent := scim.NewHandler(users, groups)
-	copied := scim.NewHandler(copyingUsers{users}, groups)
+	lent := scim.NewHandler(users, groups, scim.WithoutAuthentication())
+	copied := scim.NewHandler(copyingUsers{users}, groups, scim.WithoutAuthentication())
 	targets := []string{
 		"/Users/" + ids[0], "/Users/" + ids[3], "/Users/" + ids[7] + "?attributes=userName,groups",
 		"/Users/" + ids[9] + "?excludedAttributes=groups,emails", "/Users/nope",
@@ -102,7 +102,7 @@ func TestLentReadsMatchCopiedReads(t *testing.T) {
 // memstore's store to override a read gets its override called.
 func TestWrappedStoreIsReadThroughItsMethods(t *testing.T) {
 	users, groups, ids := lendFixture(t)
-	h := scim.NewHandler(hidingUsers{UserStore: users, hidden: ids[1]}, groups)
+	h := scim.NewHandler(hidingUsers{UserStore: users, hidden: ids[1]}, groups, scim.WithoutAuthentication())
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/Users/"+ids[1], nil))
 	require.Equal(t, http.StatusNotFound, rec.Code)
@@ -116,7 +116,7 @@ func TestWrappedStoreIsReadThroughItsMethods(t *testing.T) {
 // outside the store's lock.
 func TestLentReadsRaceWithWrites(t *testing.T) {
 	users, groups, ids := lendFixture(t)
-	h := scim.NewHandler(users, groups)
+	h := scim.NewHandler(users, groups, scim.WithoutAuthentication())
 	g, err := groups.Create(context.Background(), &scim.Group{DisplayName: "Churn"})
 	require.NoError(t, err)
 	done := make(chan struct{})

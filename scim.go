@@ -14,17 +14,30 @@
 //	h := scim.NewHandler(users, groups, scim.WithBearerToken(os.Getenv("SCIM_TOKEN")))
 //	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 //
+// # Authentication fails closed
+//
+// A handler always knows how it authenticates requests, or it does not
+// start: [NewHandler] panics unless one of [WithBearerToken],
+// [WithTokenValidator], [WithAuthenticator] or [WithoutAuthentication] is
+// given, and it panics when WithBearerToken is given an empty or blank
+// token, so that an unset environment variable never serves a directory to
+// anyone who asks. Serving without authentication takes the explicit
+// WithoutAuthentication, for applications whose own middleware
+// authenticates every request first.
+//
 // # Tenancy
 //
 // The request's context reaches every store call. A multi-tenant
-// application authenticates the request in its own middleware, puts the
-// tenant in the context, and partitions its store by it (memstore does so
-// with memstore.WithPartition).
+// application resolves the tenant of a request (in an [Authenticator], or
+// in its own middleware), puts it in the context with [ContextWithTenant],
+// and memstore and sqlstore partition their data by it; an application's
+// own store reads it with [TenantFromContext].
 package scim
 
 import (
 	"context"
 	"log/slog"
+	"strings"
 )
 
 // Option configures a handler made by [NewHandler].
@@ -34,6 +47,11 @@ type config struct {
 	baseURL          string
 	tokens           [][]byte
 	tokenValidator   func(ctx context.Context, token string) bool
+	authenticators   []Authenticator
+	noAuthentication bool
+	// emptyToken records that WithBearerToken was given an empty or
+	// blank token, which NewHandler refuses.
+	emptyToken       bool
 	publicDiscovery  bool
 	maxBodyBytes     int64
 	maxResults       int
@@ -76,24 +94,60 @@ func WithBaseURL(url string) Option {
 // WithBearerToken requires every request to carry "Authorization: Bearer T"
 // where T is one of tokens, compared in constant time; several tokens allow
 // rotation. Requests without a valid token get 401 with
-// "WWW-Authenticate: Bearer". Empty tokens are ignored. By default no token
-// is required (authenticate in your own middleware instead).
+// "WWW-Authenticate: Bearer". A token that is empty or only white space
+// (an unset environment variable, typically) makes [NewHandler] panic
+// rather than serve anything; so does calling it with no token at all.
+// There is no default token: see [NewHandler] for what happens without
+// any authentication option.
 func WithBearerToken(tokens ...string) Option {
 	return func(c *config) {
+		if len(tokens) == 0 {
+			c.emptyToken = true
+		}
 		for _, t := range tokens {
-			if t != "" {
-				c.tokens = append(c.tokens, []byte(t))
+			if strings.TrimSpace(t) == "" {
+				c.emptyToken = true
+				continue
 			}
+			c.tokens = append(c.tokens, []byte(t))
 		}
 	}
 }
 
 // WithTokenValidator requires every request to carry a bearer token that
 // valid accepts, such as a JWT that Entra ID issues. It combines with
-// [WithBearerToken]: a token passes if either accepts it. By default no
-// validator is set.
+// [WithBearerToken] and [WithAuthenticator]: a request passes if any of
+// them accepts it. A nil valid is ignored. By default no validator is set.
 func WithTokenValidator(valid func(ctx context.Context, token string) bool) Option {
-	return func(c *config) { c.tokenValidator = valid }
+	return func(c *config) {
+		if valid != nil {
+			c.tokenValidator = valid
+		}
+	}
+}
+
+// WithAuthenticator authenticates every request with a, which may also
+// put the request's tenant in its context (see [Authenticator]). It
+// combines with [WithBearerToken] and [WithTokenValidator], which are
+// tried first; with several authenticators, they are tried in order until
+// one accepts the request or fails with an error other than
+// [ErrUnauthenticated]. A nil a is ignored. By default there is none.
+func WithAuthenticator(a Authenticator) Option {
+	return func(c *config) {
+		if a != nil {
+			c.authenticators = append(c.authenticators, a)
+		}
+	}
+}
+
+// WithoutAuthentication serves every request without checking any
+// credential. Use it only when the handler is mounted behind middleware of
+// your own that authenticates every request (and, for a multi-tenant
+// application, puts the tenant in the context with [ContextWithTenant]).
+// It cannot be combined with the other authentication options. By default
+// a handler requires one of them, and [NewHandler] panics without.
+func WithoutAuthentication() Option {
+	return func(c *config) { c.noAuthentication = true }
 }
 
 // WithPublicDiscovery serves /ServiceProviderConfig, /ResourceTypes and

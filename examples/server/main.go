@@ -1,10 +1,14 @@
 // Command server is a runnable SCIM 2.0 server on scimkit: point an
 // identity provider (or curl) at http://ADDR/scim/v2 with the bearer token.
 //
-//	go run ./examples/server -addr 127.0.0.1:8080 -token T
+//	SCIM_TOKEN=T go run ./examples/server -addr 127.0.0.1:8080
 //
-// The token may also come from SCIM_TOKEN; with neither, a random token is
-// generated and printed.
+// The bearer token comes from the SCIM_TOKEN environment variable, or from
+// the file that -token-file names (its first line), or from -token, which
+// works but shows the token to everyone who can list the machine's
+// processes. With none of them, a random token is generated and printed.
+// An empty token is an error: the server never starts without
+// authentication.
 //
 // -db chooses the store: a SQLite file (the default, scimkit.db in the
 // working directory, so data survives a restart), "memory" for the
@@ -39,12 +43,28 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	token := flag.String("token", "", "bearer token clients must send (default $SCIM_TOKEN, else a generated one)")
+	token := flag.String("token", "", "bearer token clients must send; prefer $SCIM_TOKEN or -token-file, since a flag is visible in the process list")
+	tokenFile := flag.String("token-file", "", "file whose first line is the bearer token")
 	db := flag.String("db", "scimkit.db", `store: a SQLite file path, "memory", or a postgres:// URL`)
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(*addr, *token, *db, logger); err != nil {
+	tok, err := resolveToken(*token, *tokenFile, os.Getenv)
+	if err != nil {
+		logger.Error("no usable bearer token", "error", err)
+		os.Exit(2)
+	}
+	if *token != "" {
+		logger.Warn("the -token flag shows the token in the process list; set SCIM_TOKEN or use -token-file instead")
+	}
+	if tok == "" {
+		if tok, err = generateToken(); err != nil {
+			logger.Error("generating a token", "error", err)
+			os.Exit(1)
+		}
+		fmt.Printf("generated bearer token: %s\n", tok)
+	}
+	if err := run(*addr, tok, *db, logger); err != nil {
 		logger.Error("server failed", "error", err)
 		os.Exit(1)
 	}
@@ -64,12 +84,39 @@ func openStores(ctx context.Context, dsn string) (scim.UserStore, scim.GroupStor
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	sizePool(db, dialect)
 	if err := sqlstore.Migrate(ctx, db, dialect); err != nil {
 		db.Close()
 		return nil, nil, nil, fmt.Errorf("migrating %s: %w", driver, err)
 	}
 	users, groups := sqlstore.New(db, dialect)
 	return users, groups, func() { db.Close() }, nil
+}
+
+// Pool sizes. database/sql keeps only 2 idle connections by default, so
+// under concurrent requests it opens (and PostgreSQL plans statements on) a
+// new connection for most of them, and it opens without limit, so a burst
+// can exhaust PostgreSQL's max_connections (100 by default) and turn into
+// 500s. A bounded pool makes a burst queue instead. On PostgreSQL a
+// connection serves one statement at a time, so the pool is about the
+// requests the server works on at once (a few per core is plenty; keep
+// replicas × pool under max_connections). SQLite has one writer at a time
+// and readers that scale with cores.
+const (
+	postgresPoolSize = 16
+	sqlitePoolSize   = 8
+)
+
+// sizePool bounds db's pool and keeps its connections open between bursts.
+func sizePool(db *sql.DB, d sqlstore.Dialect) {
+	n := postgresPoolSize
+	if d == sqlstore.SQLite {
+		n = sqlitePoolSize
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(time.Hour)
 }
 
 func run(addr, token, dsn string, logger *slog.Logger) error {
@@ -82,20 +129,72 @@ func run(addr, token, dsn string, logger *slog.Logger) error {
 	return serve(ctx, ln, token, dsn, logger)
 }
 
-// serve serves SCIM on ln until ctx is done, then shuts down cleanly.
-func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog.Logger) error {
-	if token == "" {
-		token = os.Getenv("SCIM_TOKEN")
-	}
-	if token == "" {
-		b := make([]byte, 24)
-		if _, err := rand.Read(b); err != nil {
-			return err
+// resolveToken returns the bearer token from, in this order, the -token
+// flag, the file -token-file names, or SCIM_TOKEN; "" when none is given.
+// A flag or file that is given but holds no token is an error, never an
+// open server.
+func resolveToken(flagToken, file string, getenv func(string) string) (string, error) {
+	switch {
+	case flagToken != "":
+		if strings.TrimSpace(flagToken) == "" {
+			return "", errors.New("-token is blank")
 		}
-		token = hex.EncodeToString(b)
-		fmt.Printf("generated bearer token: %s\n", token)
+		return flagToken, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("reading -token-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		if line = strings.TrimSpace(line); line == "" {
+			return "", fmt.Errorf("-token-file %s is empty", file)
+		}
+		return line, nil
+	case getenv("SCIM_TOKEN") != "":
+		t := getenv("SCIM_TOKEN")
+		if strings.TrimSpace(t) == "" {
+			return "", errors.New("SCIM_TOKEN is blank")
+		}
+		return t, nil
 	}
+	return "", nil
+}
 
+// generateToken returns a random token for a server started without one.
+func generateToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// Server timeouts: a client gets ReadTimeout to send a whole request (so a
+// body trickled a byte at a time cannot hold a connection), WriteTimeout to
+// take a response, and an idle keep-alive connection is closed after
+// IdleTimeout.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 60 * time.Second
+)
+
+// newHTTPServer returns the server for h, with the timeouts above.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// serve serves SCIM on ln until ctx is done, then shuts down cleanly.
+// token must not be empty.
+func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog.Logger) error {
 	users, groups, closeDB, err := openStores(ctx, dsn)
 	if err != nil {
 		ln.Close()
@@ -110,10 +209,7 @@ func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 
-	srv := &http.Server{
-		Handler:           logRequests(logger, mux),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	srv := newHTTPServer(logRequests(logger, mux))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("serving SCIM", "url", "http://"+ln.Addr().String()+"/scim/v2", "db", redact(dsn))

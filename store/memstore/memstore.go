@@ -11,7 +11,7 @@
 // ten.
 //
 //	users, groups := memstore.New()
-//	h := scim.NewHandler(users, groups)
+//	h := scim.NewHandler(users, groups, scim.WithBearerToken(token))
 package memstore
 
 import (
@@ -37,7 +37,10 @@ type config struct {
 // each call's context, such as a tenant id that the application's
 // authentication middleware put there: a call sees only the resources of its
 // own partition, and userName uniqueness holds within a partition. By
-// default all data is in one partition.
+// default the key is [scim.TenantFromContext], the tenant that an
+// [scim.Authenticator] (or the application's middleware) put in the
+// context with [scim.ContextWithTenant]; requests without one share the
+// partition "".
 func WithPartition(partition func(ctx context.Context) string) Option {
 	return func(c *config) { c.partition = partition }
 }
@@ -49,6 +52,9 @@ func New(opts ...Option) (*UserStore, *GroupStore) {
 	var c config
 	for _, o := range opts {
 		o(&c)
+	}
+	if c.partition == nil {
+		c.partition = scim.TenantFromContext
 	}
 	b := &backend{partitionOf: c.partition}
 	b.parts.Store(&map[string]*partition{})
@@ -95,10 +101,7 @@ type backend struct {
 // returns nil if there is none, so that reads for unknown tenants allocate
 // nothing.
 func (b *backend) partition(ctx context.Context, create bool) *partition {
-	key := ""
-	if b.partitionOf != nil {
-		key = b.partitionOf(ctx)
-	}
+	key := b.partitionOf(ctx)
 	if p := (*b.parts.Load())[key]; p != nil || !create {
 		return p
 	}

@@ -13,7 +13,7 @@
 //	...
 //	if err := sqlstore.Migrate(ctx, db, sqlstore.Postgres); err != nil { ... }
 //	users, groups := sqlstore.New(db, sqlstore.Postgres)
-//	h := scim.NewHandler(users, groups)
+//	h := scim.NewHandler(users, groups, scim.WithBearerToken(token))
 //
 // See the package README for the tables and the design.
 package sqlstore
@@ -42,7 +42,10 @@ type config struct {
 // WithPartition partitions the stores by tenant: every call reads and
 // writes only the rows of the tenant that partition returns for the call's
 // context, so a resource of one tenant is invisible to, and unchangeable
-// by, every other. By default all calls share the tenant "".
+// by, every other. By default the tenant is [scim.TenantFromContext], the
+// one that an [scim.Authenticator] (or the application's middleware) put in
+// the context with [scim.ContextWithTenant]; calls without one share the
+// tenant "".
 func WithPartition(partition func(ctx context.Context) string) Option {
 	return func(c *config) { c.partition = partition }
 }
@@ -64,7 +67,7 @@ type store struct {
 // of processes sharing the database.
 func New(db *sql.DB, d Dialect, opts ...Option) (*UserStore, *GroupStore) {
 	s := &store{db: db, d: d, config: config{
-		partition: func(context.Context) string { return "" },
+		partition: scim.TenantFromContext,
 		now:       time.Now,
 	}}
 	for _, o := range opts {
