@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -164,5 +165,29 @@ func TestBearerToken(t *testing.T) {
 		got, ok := scim.BearerToken(req)
 		assert.Equal(t, want, got, hdr)
 		assert.Equal(t, want != "", ok, hdr)
+	}
+}
+
+func TestWriteError(t *testing.T) {
+	for _, c := range []struct {
+		err        error
+		status     int
+		body       string
+		authHeader bool
+	}{
+		{fmt.Errorf("token expired: %w", scim.ErrUnauthenticated), 401, `"status":"401"`, true},
+		{scim.NewError(http.StatusTooManyRequests, "", "slow down"), 429, `"detail":"slow down"`, false},
+		{fmt.Errorf("lookup: %w", scim.ErrNotFound), 404, `"status":"404"`, false},
+		{errors.New("pq: password authentication failed"), 500, `"detail":"internal server error"`, false},
+	} {
+		rec := httptest.NewRecorder()
+		scim.WriteError(rec, c.err)
+		assert.Equal(t, c.status, rec.Code, c.err.Error())
+		assert.Equal(t, "application/scim+json", rec.Header().Get("Content-Type"))
+		assert.Contains(t, rec.Body.String(), c.body)
+		assert.Contains(t, rec.Body.String(), scim.ErrorSchema)
+		assert.NotContains(t, rec.Body.String(), "pq:")
+		assert.NotContains(t, rec.Body.String(), "expired")
+		assert.Equal(t, c.authHeader, rec.Header().Get("WWW-Authenticate") != "", c.err.Error())
 	}
 }

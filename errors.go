@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 )
 
 // Sentinel errors that stores return, wrapped with %w, to report the outcome
@@ -118,6 +119,8 @@ func toError(err error) (e *Error, internal bool) {
 	switch {
 	case errors.As(err, &se):
 		return se, se.Status >= 500 && se.Status != http.StatusNotImplemented
+	case errors.Is(err, ErrUnauthenticated):
+		return &Error{Status: 401, Detail: "a valid bearer token is required", err: err}, false
 	case errors.Is(err, ErrNotFound):
 		return &Error{Status: 404, Detail: "resource not found", err: err}, false
 	case errors.Is(err, ErrConflict):
@@ -143,4 +146,39 @@ func statusCode(e *Error) int {
 	default:
 		return 500
 	}
+}
+
+// WriteError writes err as a SCIM error response (RFC 7644 §3.12), the way
+// the handler writes its own, so that an application's middleware (its own
+// authentication, a rate limiter) answers SCIM clients in their format. A
+// [*Error] in err's chain is written as it is; [ErrUnauthenticated] is a
+// 401 with "WWW-Authenticate: Bearer"; the store sentinels get their
+// statuses; any other error is a 500 with a generic detail, since err's
+// text is never sent to the client.
+func WriteError(w http.ResponseWriter, err error) {
+	e, _ := toError(err)
+	writeErrorResponse(w, e)
+}
+
+// writeErrorResponse writes e as the response.
+func writeErrorResponse(w http.ResponseWriter, e *Error) {
+	status := statusCode(e)
+	b := []byte(`{"schemas":["` + ErrorSchema + `"],"status":"` + strconv.Itoa(status) + `"`)
+	if e.ScimType != "" {
+		b = append(b, `,"scimType":`...)
+		b = appendString(b, e.ScimType)
+	}
+	if e.Detail != "" {
+		b = append(b, `,"detail":`...)
+		b = appendString(b, e.Detail)
+	}
+	b = append(b, '}')
+	hdr := w.Header()
+	hdr.Set("Content-Type", scimContentType)
+	delete(hdr, "Etag")
+	if status == http.StatusUnauthorized && hdr.Get("WWW-Authenticate") == "" {
+		hdr.Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }

@@ -159,10 +159,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !(discovery && h.cfg.publicDiscovery) {
 		ctx, err := h.authenticate(r)
 		if err != nil {
-			if errors.Is(err, ErrUnauthenticated) {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
-				err = NewError(http.StatusUnauthorized, "", "a valid bearer token is required")
-			}
 			h.writeError(w, r, err)
 			return
 		}
@@ -294,21 +290,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if internal {
 		h.cfg.logger.ErrorContext(r.Context(), "scim: internal error", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
-	status := statusCode(e)
-	b := []byte(`{"schemas":["` + ErrorSchema + `"],"status":"` + strconv.Itoa(status) + `"`)
-	if e.ScimType != "" {
-		b = append(b, `,"scimType":`...)
-		b = appendString(b, e.ScimType)
-	}
-	if e.Detail != "" {
-		b = append(b, `,"detail":`...)
-		b = appendString(b, e.Detail)
-	}
-	b = append(b, '}')
-	w.Header().Set("Content-Type", scimContentType)
-	delete(w.Header(), "Etag")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	writeErrorResponse(w, e)
 }
 
 func (h *handler) writeJSON(w http.ResponseWriter, status int, b []byte) {
