@@ -1,0 +1,35 @@
+// Package scim serves SCIM 2.0 (RFC 7643, RFC 7644) user and group
+// provisioning from identity providers such as Microsoft Entra ID and Okta,
+// as one [net/http.Handler] that an application mounts in its own server.
+//
+// The application supplies persistence by implementing [UserStore] and
+// [GroupStore] (or using a package under store/, such as memstore); the
+// handler does the rest of SCIM: routing, validation against the schemas,
+// PATCH, filtering, sorting, paging, attribute projection, versioning,
+// errors and the discovery endpoints.
+//
+// # Mounting
+//
+//	users, groups := memstore.New()
+//	h := scim.NewHandler(users, groups, scim.WithBearerToken(os.Getenv("SCIM_TOKEN")))
+//	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+//
+// # Authentication fails closed
+//
+// A handler always knows how it authenticates requests, or it does not
+// start: [NewHandler] panics unless one of [WithBearerToken],
+// [WithTokenValidator], [WithAuthenticator] or [WithoutAuthentication] is
+// given, and it panics when WithBearerToken is given an empty or blank
+// token, so that an unset environment variable never serves a directory to
+// anyone who asks. Serving without authentication takes the explicit
+// WithoutAuthentication, for applications whose own middleware
+// authenticates every request first.
+//
+// # Tenancy
+//
+// The request's context reaches every store call. A multi-tenant
+// application resolves the tenant of a request (in an [Authenticator], or
+// in its own middleware), puts it in the context with [ContextWithTenant],
+// and memstore and sqlstore partition their data by it; an application's
+// own store reads it with [TenantFromContext].
+package scim
