@@ -310,3 +310,25 @@ func CloneExtensions(e Extensions) Extensions {
 	}
 	return out
 }
+
+// docOf returns the document form of a resource.
+func docOf[R Resource](r *R) map[string]any {
+	switch x := any(r).(type) {
+	case *User:
+		return userToDoc(x)
+	case *Group:
+		return groupToDoc(x)
+	}
+	return nil
+}
+
+func fromDoc[R Resource](doc map[string]any) *R {
+	var r *R
+	switch p := any(&r).(type) {
+	case **User:
+		*p = userFromDoc(doc)
+	case **Group:
+		*p = groupFromDoc(doc)
+	}
+	return r
+}
