@@ -45,14 +45,14 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 		return
 	}
 	ctx := r.Context()
-	want, _, conditional := ifMatch(r)
 	old, err := store.Get(ctx, id, ReadOptions{SkipMembership: true})
 	if err != nil {
 		h.writeError(w, r, notFoundAs(err, rt, id))
 		return
 	}
-	if conditional && want != "" && !etagMatches(want, metaOf(old).Version) {
-		h.writeError(w, r, ErrPreconditionFailed)
+	ver, err := ifMatchOf(r).versionRead(metaOf(old).Version)
+	if err != nil {
+		h.writeError(w, r, err)
 		return
 	}
 	res := fromDoc[R](doc)
@@ -61,10 +61,6 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 	// send it, and must not erase it by doing so.
 	if u, ok := any(res).(*User); ok && u.Password == "" {
 		u.Password = any(old).(*User).Password
-	}
-	ver := ""
-	if conditional {
-		ver = metaOf(old).Version
 	}
 	stored, err := store.Replace(ctx, res, ver)
 	if err != nil {
@@ -75,22 +71,13 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 }
 
 func remove[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
-	want, mustExist, _ := ifMatch(r)
 	ctx := r.Context()
-	if want != "" {
-		var err error
-		if want, err = ifVersion(ctx, store, id, want); err != nil {
-			h.writeError(w, r, notFoundAs(err, rt, id))
-			return
-		}
+	ver, err := versionUnread(ctx, ifMatchOf(r), store, id)
+	if err != nil {
+		h.writeError(w, r, notFoundAs(err, rt, id))
+		return
 	}
-	if mustExist {
-		if _, err := store.Get(ctx, id, ReadOptions{SkipMembership: true}); err != nil {
-			h.writeError(w, r, notFoundAs(err, rt, id))
-			return
-		}
-	}
-	if err := store.Delete(ctx, id, want); err != nil {
+	if err := store.Delete(ctx, id, ver); err != nil {
 		h.writeError(w, r, notFoundAs(err, rt, id))
 		return
 	}

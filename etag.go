@@ -25,18 +25,59 @@ func etagMatches(header, version string) bool {
 	return false
 }
 
-// ifMatch returns the version a write must find, from If-Match: empty when
-// the header is absent or "*" (mustExist then reports that the resource
-// has to exist).
-func ifMatch(r *http.Request) (version string, mustExist bool, present bool) {
-	hv := strings.TrimSpace(header(r, "If-Match"))
-	if hv == "" {
-		return "", false, false
+// ifMatch is the If-Match precondition of a write (RFC 7232 §3.1), one
+// helper for PUT, PATCH and DELETE: the header's value, trimmed; empty when
+// the header is absent, "*" when any current version will do.
+type ifMatch string
+
+// ifMatchOf reads the If-Match header of r.
+func ifMatchOf(r *http.Request) ifMatch {
+	return ifMatch(strings.TrimSpace(header(r, "If-Match")))
+}
+
+// conditional reports whether the write has an If-Match header at all.
+func (m ifMatch) conditional() bool { return m != "" }
+
+// check returns ErrPreconditionFailed unless version, the version of the
+// resource as the write read it, satisfies m; no header and "*" accept any.
+func (m ifMatch) check(version string) error {
+	if m == "" || m == "*" || etagMatches(string(m), version) {
+		return nil
 	}
-	if hv == "*" {
-		return "", true, true
+	return ErrPreconditionFailed
+}
+
+// versionRead returns the version a write that read the resource at
+// version passes to the store: none without If-Match; version itself when
+// m accepts it (so that a change since the read is 412); an error wrapping
+// ErrPreconditionFailed when m does not.
+func (m ifMatch) versionRead(version string) (string, error) {
+	if !m.conditional() {
+		return "", nil
 	}
-	return hv, false, true
+	if err := m.check(version); err != nil {
+		return "", err
+	}
+	return version, nil
+}
+
+// versionUnread returns the version a write that has not read the resource
+// passes to the store: none without If-Match or with "*" (the store's
+// ErrNotFound answers a resource that is not there); a single tag in weak
+// form, the form stores keep in Meta.Version; for a list of tags, the
+// current version if one of them matches it, which takes a read.
+func versionUnread[R Resource](ctx context.Context, m ifMatch, store Store[R], id string) (string, error) {
+	switch {
+	case m == "" || m == "*":
+		return "", nil
+	case !strings.Contains(string(m), ","):
+		return normalizeETag(string(m)), nil
+	}
+	cur, err := store.Get(ctx, id, ReadOptions{SkipMembership: true})
+	if err != nil {
+		return "", err
+	}
+	return m.versionRead(metaOf(cur).Version)
 }
 
 // normalizeETag returns a single entity tag of an If-Match value in weak
@@ -47,21 +88,4 @@ func normalizeETag(v string) string {
 		return v
 	}
 	return "W/" + v
-}
-
-// ifVersion returns the version a conditional write passes to the store for
-// the If-Match value want: its tag in weak form or, when want lists several
-// tags, the current version if one of them matches it (RFC 7232 §3.1).
-func ifVersion[R Resource](ctx context.Context, store Store[R], id, want string) (string, error) {
-	if !strings.Contains(want, ",") {
-		return normalizeETag(want), nil
-	}
-	cur, err := store.Get(ctx, id, ReadOptions{SkipMembership: true})
-	if err != nil {
-		return "", err
-	}
-	if v := metaOf(cur).Version; etagMatches(want, v) {
-		return v, nil
-	}
-	return "", ErrPreconditionFailed
 }

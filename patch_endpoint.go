@@ -28,18 +28,16 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 		h.writeError(w, r, err)
 		return
 	}
-	want, _, conditional := ifMatch(r)
+	im := ifMatchOf(r)
 	ctx := r.Context()
 	p := h.projection(r, rt)
 
 	if gs, ok := any(store).(GroupStore); ok && h.memberPatcher != nil && rt == h.groupRT {
 		if add, del, ok := req.membershipOnly(rt); ok {
-			ver := ""
-			if conditional && want != "" {
-				if ver, err = ifVersion(ctx, gs, id, want); err != nil {
-					h.writeError(w, r, notFoundAs(err, rt, id))
-					return
-				}
+			ver, err := versionUnread(ctx, im, gs, id)
+			if err != nil {
+				h.writeError(w, r, notFoundAs(err, rt, id))
+				return
 			}
 			g, err := h.memberPatcher.PatchMembers(ctx, id, add, del, ver)
 			if err != nil {
@@ -71,8 +69,8 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 			return
 		}
 		curVer := metaOf(cur).Version
-		if conditional && want != "" && !etagMatches(want, curVer) {
-			h.writeError(w, r, ErrPreconditionFailed)
+		if err := im.check(curVer); err != nil {
+			h.writeError(w, r, err)
 			return
 		}
 		doc := docOf(cur)
@@ -105,7 +103,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 			next := fromDoc[R](ndoc)
 			setID(next, id)
 			result, err = store.Replace(ctx, next, curVer)
-			if errors.Is(err, ErrPreconditionFailed) && !conditional && attempt < maxPatchAttempts {
+			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() && attempt < maxPatchAttempts {
 				continue
 			}
 			if err != nil {
