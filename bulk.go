@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -128,11 +127,8 @@ func (h *handler) readBulkBody(r *http.Request) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, tooLarge()
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !(mt == "application/scim+json" || mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json") {
-			return nil, NewError(http.StatusUnsupportedMediaType, "", "the request body must be application/scim+json or application/json")
-		}
+	if err := checkMediaType(r); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {

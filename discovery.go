@@ -74,9 +74,7 @@ func serveDiscovery[T any](h *handler, w http.ResponseWriter, r *http.Request, n
 	lw.begin(len(items), len(items), 1)
 	for _, it := range items {
 		lw.next()
-		jw := jsonWriter{b: lw.b}
-		appendItem(&jw, it, base)
-		lw.b = jw.b
+		appendItem(&lw.jsonWriter, it, base)
 	}
 	lw.end()
 	h.writeJSON(w, http.StatusOK, lw.b)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 )
 
 // Sentinel errors that stores return, wrapped with %w, to report the outcome
@@ -158,29 +157,6 @@ func statusCode(e *Error) int {
 func WriteError(w http.ResponseWriter, err error) {
 	e, _ := toError(err)
 	writeErrorResponse(w, e)
-}
-
-// writeErrorResponse writes e as the response.
-func writeErrorResponse(w http.ResponseWriter, e *Error) {
-	status := statusCode(e)
-	b := []byte(`{"schemas":["` + ErrorSchema + `"],"status":"` + strconv.Itoa(status) + `"`)
-	if e.ScimType != "" {
-		b = append(b, `,"scimType":`...)
-		b = appendString(b, e.ScimType)
-	}
-	if e.Detail != "" {
-		b = append(b, `,"detail":`...)
-		b = appendString(b, e.Detail)
-	}
-	b = append(b, '}')
-	hdr := w.Header()
-	hdr.Set("Content-Type", scimContentType)
-	delete(hdr, "Etag")
-	if status == http.StatusUnauthorized && hdr.Get("WWW-Authenticate") == "" {
-		hdr.Set("WWW-Authenticate", `Bearer realm="SCIM"`)
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
 }
 
 // notFoundAs gives ErrNotFound a detail that names the resource.

@@ -79,6 +79,11 @@ func (w *jsonWriter) boolean(v bool) {
 	w.comma = true
 }
 
+func (w *jsonWriter) integer(n int) {
+	w.b = strconv.AppendInt(w.b, int64(n), 10)
+	w.comma = true
+}
+
 func (w *jsonWriter) raw(s string) {
 	w.b = append(w.b, s...)
 	w.comma = true

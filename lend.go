@@ -47,12 +47,12 @@ type lentEncoder struct {
 	notModified bool
 }
 
-var lentPool = sync.Pool{New: func() any { return &lentEncoder{lw: listWriter{b: make([]byte, 0, 4096)}} }}
+var lentPool = sync.Pool{New: func() any { return &lentEncoder{lw: listWriter{jsonWriter{b: make([]byte, 0, 4096)}}} }}
 
 func getLentEncoder(e encoder) *lentEncoder {
 	s := lentPool.Get().(*lentEncoder)
 	b := s.lw.b[:0]
-	*s = lentEncoder{e: e, lw: listWriter{b: b}}
+	*s = lentEncoder{e: e, lw: listWriter{jsonWriter{b: b}}}
 	return s
 }
 
@@ -63,7 +63,7 @@ func (s *lentEncoder) release() {
 	if cap(b) > 1<<20 {
 		b = make([]byte, 0, 4096)
 	}
-	*s = lentEncoder{lw: listWriter{b: b}}
+	*s = lentEncoder{lw: listWriter{jsonWriter{b: b}}}
 	lentPool.Put(s)
 }
 

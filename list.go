@@ -27,7 +27,7 @@ func list[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *re
 		return
 	}
 	bp := bufPool.Get().(*[]byte)
-	lw := listWriter{b: (*bp)[:0]}
+	lw := listWriter{jsonWriter{b: (*bp)[:0]}}
 	lw.begin(page.TotalResults, len(page.Resources), q.StartIndex)
 	e := encoder{rt: rt, p: p, base: h.baseURL(r)}
 	for _, res := range page.Resources {

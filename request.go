@@ -15,14 +15,24 @@ import (
 // Reading requests: bodies (size limit, media type, JSON), query
 // parameters, SearchRequest bodies, and the store Query built from them.
 
-// readBody reads a request body, enforcing the size limit and the media
-// type.
-func (h *handler) readBody(r *http.Request) ([]byte, error) {
+// checkMediaType answers 415 unless the request body, if it says what it
+// is, is JSON: application/scim+json, application/json, text/json, or any
+// other "+json" type.
+func checkMediaType(r *http.Request) error {
 	if ct := header(r, "Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !(mt == "application/scim+json" || mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json") {
-			return nil, NewError(http.StatusUnsupportedMediaType, "", "the request body must be application/scim+json or application/json")
+			return NewError(http.StatusUnsupportedMediaType, "", "the request body must be application/scim+json or application/json")
 		}
+	}
+	return nil
+}
+
+// readBody reads a request body, enforcing the size limit and the media
+// type.
+func (h *handler) readBody(r *http.Request) ([]byte, error) {
+	if err := checkMediaType(r); err != nil {
+		return nil, err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.cfg.maxBodyBytes))
 	if err != nil {

@@ -74,27 +74,56 @@ func writeNoContent(w http.ResponseWriter, version string) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// listWriter writes a ListResponse.
-type listWriter struct {
-	b []byte
-	n int
-}
+// listWriter writes a ListResponse (RFC 7644 §3.4.2) with its jsonWriter:
+// begin, then next before each resource is appended to b, then end.
+type listWriter struct{ jsonWriter }
 
 func (l *listWriter) begin(total, items, start int) {
-	l.b = append(l.b, `{"schemas":["`+ListResponseSchema+`"],"totalResults":`...)
-	l.b = strconv.AppendInt(l.b, int64(total), 10)
-	l.b = append(l.b, `,"itemsPerPage":`...)
-	l.b = strconv.AppendInt(l.b, int64(items), 10)
-	l.b = append(l.b, `,"startIndex":`...)
-	l.b = strconv.AppendInt(l.b, int64(start), 10)
-	l.b = append(l.b, `,"Resources":[`...)
+	l.open('{')
+	l.name(`,"schemas":`)
+	l.raw(`["` + ListResponseSchema + `"]`)
+	l.name(`,"totalResults":`)
+	l.integer(total)
+	l.name(`,"itemsPerPage":`)
+	l.integer(items)
+	l.name(`,"startIndex":`)
+	l.integer(start)
+	l.name(`,"Resources":`)
+	l.open('[')
 }
 
+// next separates the resource about to be appended from the one before.
 func (l *listWriter) next() {
-	if l.n > 0 {
-		l.b = append(l.b, ',')
-	}
-	l.n++
+	l.elem()
+	l.comma = true
 }
 
-func (l *listWriter) end() { l.b = append(l.b, "]}"...) }
+func (l *listWriter) end() {
+	l.close(']')
+	l.close('}')
+}
+
+// writeErrorResponse writes e as the response (RFC 7644 §3.12).
+func writeErrorResponse(w http.ResponseWriter, e *Error) {
+	status := statusCode(e)
+	hdr := w.Header()
+	delete(hdr, "Etag")
+	if status == http.StatusUnauthorized && hdr.Get("WWW-Authenticate") == "" {
+		hdr.Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+	}
+	writeBody(w, status, appendErrorBody(nil, status, e), "")
+}
+
+// appendErrorBody appends the SCIM error body of e, sent with status.
+func appendErrorBody(b []byte, status int, e *Error) []byte {
+	jw := jsonWriter{b: b}
+	jw.open('{')
+	jw.name(`,"schemas":`)
+	jw.raw(`["` + ErrorSchema + `"]`)
+	jw.name(`,"status":`)
+	jw.strConcat(strconv.Itoa(status))
+	jw.strField("scimType", e.ScimType)
+	jw.strField("detail", e.Detail)
+	jw.close('}')
+	return jw.b
+}
