@@ -32,4 +32,24 @@
 // in its own middleware), puts it in the context with [ContextWithTenant],
 // and memstore and sqlstore partition their data by it; an application's
 // own store reads it with [TenantFromContext].
+//
+// # Optional store capabilities
+//
+// A store may do more than [Store] requires. The handler finds each
+// optional capability with a type assertion on the store given to
+// [NewHandler] and uses it when it is there: [MemberPatcher], on a
+// GroupStore, adds and removes group members without rewriting the member
+// list; [UserLender], on a UserStore, hands users to the response encoder
+// without copying them. The conformance suite (store/storetest) checks
+// every capability a store has.
+//
+// Wrapping a store passes its capabilities on: a type that embeds a
+// store's concrete type, such as struct{ *memstore.UserStore }, has the
+// store's LendUser and LendUsers methods too, since Go promotes them, and
+// the handler uses them. A wrapper that overrides Get or List to change
+// what is read (to hide or rewrite users, say) must therefore also
+// override the capabilities that read or write the same data, or they
+// bypass its override. To pass on the Store methods and nothing else,
+// embed the interface instead: struct{ scim.UserStore } has Get, Create,
+// Replace, Delete and List, and no capability.
 package scim

@@ -6,8 +6,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
-
-	"github.com/scimkit/scim/internal/borrow"
 )
 
 // The handler: NewHandler builds it from the stores and the options, and
@@ -40,7 +38,7 @@ func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler
 		rt.strictBooleans = c.strictBooleans
 	}
 	h.memberPatcher, _ = groups.(MemberPatcher)
-	h.userLender, _ = borrow.Lender(users).(userLender)
+	h.userLender, _ = users.(UserLender)
 	return h
 }
 
@@ -51,8 +49,9 @@ type handler struct {
 	userRT        *resourceType
 	groupRT       *resourceType
 	memberPatcher MemberPatcher
-	// userLender, when users is memstore's, reads users without copying.
-	userLender userLender
+	// userLender is users' optional UserLender: it reads users without
+	// copying them.
+	userLender UserLender
 	// base caches baseURL's result.
 	base atomic.Pointer[baseURLCache]
 }

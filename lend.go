@@ -1,39 +1,17 @@
 package scim
 
 import (
-	"context"
+	"errors"
 	"net/http"
 	"sync"
 )
 
-// Users lent by memstore through internal/borrow: the handler encodes the
-// stored users under the store's read lock instead of copies of them.
+// Reading users from a UserLender: the handler encodes each user the store
+// lends as it gets it, instead of reading copies through Store.Get and
+// Store.List.
 
-// userLender is what memstore's UserStore lends through internal/borrow:
-// reads that hand the stored users themselves to a sink, under the store's
-// read lock, instead of returning copies. The handler only encodes them
-// there; it never changes them, keeps them, or calls the store from the
-// sink.
-type userLender interface {
-	// LendUser calls sink.LentUser with the user with the given id and,
-	// unless opts.SkipMembership is set, its groups; it returns an error
-	// wrapping ErrNotFound, without calling the sink, if there is none.
-	LendUser(ctx context.Context, id string, opts ReadOptions, sink userSink) error
-	// LendUsers answers q as Store.List does: sink.LentPage gets the number
-	// of matches and the number of users on the page, then sink.LentUser
-	// gets every user of the page, in order, with its groups unless
-	// q.SkipMembership is set.
-	LendUsers(ctx context.Context, q *Query, sink userSink) error
-}
-
-// userSink receives lent users; memstore spells the same interface type.
-type userSink = interface {
-	LentPage(total, n int)
-	LentUser(u *User, groups []MultiValue)
-}
-
-// lentEncoder is the userSink of the handler: it encodes one user (inm
-// set or not) or a ListResponse. It is pooled, with its buffer.
+// lentEncoder is the handler's UserSink: it encodes one user (GET, with or
+// without If-None-Match) or a ListResponse. It is pooled, with its buffer.
 type lentEncoder struct {
 	e    encoder
 	lw   listWriter
@@ -45,7 +23,15 @@ type lentEncoder struct {
 	inm         string
 	version     string
 	notModified bool
+	// pages and users count the sink's calls, and announced is the page
+	// size LentPage gave, so that a lender that breaks its contract gets
+	// a 500 rather than sending a client malformed JSON.
+	pages, users, announced int
 }
+
+// errLenderContract is the internal error of a UserLender that called its
+// sink other than as UserLender says.
+var errLenderContract = errors.New("scim: the UserLender called its sink other than as UserLender documents")
 
 var lentPool = sync.Pool{New: func() any { return &lentEncoder{lw: listWriter{jsonWriter{b: make([]byte, 0, 4096)}}} }}
 
@@ -67,12 +53,26 @@ func (s *lentEncoder) release() {
 	lentPool.Put(s)
 }
 
-func (s *lentEncoder) LentPage(total, n int) { s.lw.begin(total, n, s.start) }
+// LentPage implements UserSink.
+func (s *lentEncoder) LentPage(total, n int) {
+	s.pages++
+	if s.list && s.pages == 1 {
+		s.announced = n
+		s.lw.begin(total, n, s.start)
+	}
+}
 
+// LentUser implements UserSink.
 func (s *lentEncoder) LentUser(u *User, groups []MultiValue) {
+	s.users++
 	if s.list {
-		s.lw.next()
-		s.lw.b = s.e.appendUserGroups(s.lw.b, u, groups)
+		if s.pages == 1 && s.users <= s.announced {
+			s.lw.next()
+			s.lw.b = s.e.appendUserGroups(s.lw.b, u, groups)
+		}
+		return
+	}
+	if s.users > 1 {
 		return
 	}
 	s.version = u.Meta.Version
@@ -83,6 +83,15 @@ func (s *lentEncoder) LentUser(u *User, groups []MultiValue) {
 	s.lw.b = s.e.appendUserGroups(s.lw.b, u, groups)
 }
 
+// broken reports whether the lender called the sink other than as
+// UserLender says, once it has returned without an error.
+func (s *lentEncoder) broken() bool {
+	if s.list {
+		return s.pages != 1 || s.users != s.announced
+	}
+	return s.pages != 0 || s.users != 1
+}
+
 // getLent answers GET /Users/{id} as get does, encoding the user that
 // h.userLender lends instead of a copy.
 func (h *handler) getLent(w http.ResponseWriter, r *http.Request, p *projection, id string) {
@@ -90,7 +99,11 @@ func (h *handler) getLent(w http.ResponseWriter, r *http.Request, p *projection,
 	s := getLentEncoder(encoder{rt: rt, p: p, base: h.baseURL(r)})
 	defer s.release()
 	s.inm = header(r, "If-None-Match")
-	if err := h.userLender.LendUser(r.Context(), id, ReadOptions{SkipMembership: !p.wantsMembership(rt)}, s); err != nil {
+	err := h.userLender.LendUser(r.Context(), id, ReadOptions{SkipMembership: !p.wantsMembership(rt)}, s)
+	if err == nil && s.broken() {
+		err = errLenderContract
+	}
+	if err != nil {
 		h.writeError(w, r, notFoundAs(err, rt, id))
 		return
 	}
@@ -108,7 +121,11 @@ func (h *handler) listLent(w http.ResponseWriter, r *http.Request, q *Query, p *
 	s := getLentEncoder(encoder{rt: h.userRT, p: p, base: h.baseURL(r)})
 	defer s.release()
 	s.list, s.start = true, q.StartIndex
-	if err := h.userLender.LendUsers(r.Context(), q, s); err != nil {
+	err := h.userLender.LendUsers(r.Context(), q, s)
+	if err == nil && s.broken() {
+		err = errLenderContract
+	}
+	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}

@@ -2,7 +2,10 @@ package scim_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,14 +19,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// copyingUsers hides memstore's lender: the handler reads it through the
-// Store interface, as it reads any other store.
-type copyingUsers struct{ *memstore.UserStore }
+// copyingUsers hides memstore's UserLender by embedding the Store
+// interface: the handler reads it through Get and List, as it reads any
+// store without the capability.
+type copyingUsers struct{ scim.UserStore }
 
-// hidingUsers overrides Get, as an application wrapping memstore might:
-// the handler must call the override, not lend around it.
+// hidingUsers overrides Get, as an application wrapping memstore might,
+// and embeds the Store interface so that no capability bypasses the
+// override.
 type hidingUsers struct {
-	*memstore.UserStore
+	scim.UserStore
 	hidden string
 }
 
@@ -32,6 +37,21 @@ func (s hidingUsers) Get(ctx context.Context, id string, opts scim.ReadOptions) 
 		return nil, scim.ErrNotFound
 	}
 	return s.UserStore.Get(ctx, id, opts)
+}
+
+// lendingOnly is memstore with Get and List broken: the handler can answer
+// GET /Users/{id} and lists of /Users only through the UserLender that it
+// passes on by embedding memstore's concrete type.
+type lendingOnly struct{ *memstore.UserStore }
+
+var errReadThroughStore = errors.New("the handler read through Get or List although the store lends")
+
+func (lendingOnly) Get(context.Context, string, scim.ReadOptions) (*scim.User, error) {
+	return nil, errReadThroughStore
+}
+
+func (lendingOnly) List(context.Context, *scim.Query) (*scim.Page[scim.User], error) {
+	return nil, errReadThroughStore
 }
 
 func lendFixture(t *testing.T) (*memstore.UserStore, *memstore.GroupStore, []string) {
@@ -99,7 +119,7 @@ func TestLentReadsMatchCopiedReads(t *testing.T) {
 }
 
 // TestWrappedStoreIsReadThroughItsMethods checks that a type embedding
-// memstore's store to override a read gets its override called.
+// the Store interface to override a read gets its override called.
 func TestWrappedStoreIsReadThroughItsMethods(t *testing.T) {
 	users, groups, ids := lendFixture(t)
 	h := scim.NewHandler(hidingUsers{UserStore: users, hidden: ids[1]}, groups, scim.WithoutAuthentication())
@@ -109,6 +129,85 @@ func TestWrappedStoreIsReadThroughItsMethods(t *testing.T) {
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/Users/"+ids[2], nil))
 	require.Equal(t, http.StatusOK, rec.Code)
+}
+
+// TestHandlerReadsUsersFromLender fails if the handler reads users through
+// Get or List when the store is a UserLender: the store here answers only
+// by lending, and memstore's lender reaches the handler through a wrapper
+// that embeds it, as the package documentation says.
+func TestHandlerReadsUsersFromLender(t *testing.T) {
+	users, groups, ids := lendFixture(t)
+	var log strings.Builder
+	h := scim.NewHandler(lendingOnly{users}, groups, scim.WithoutAuthentication(),
+		scim.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	for _, target := range []string{
+		"/Users/" + ids[4], "/Users/" + ids[4] + "?attributes=userName", "/Users",
+		"/Users?filter=" + url.QueryEscape(`userName sw "user1"`) + "&count=3",
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		require.Equal(t, http.StatusOK, rec.Code, "GET %s: %s", target, rec.Body)
+		require.True(t, json.Valid(rec.Body.Bytes()), "GET %s", target)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/Users/.search", strings.NewReader(
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"user07@example.com\""}`)))
+	require.Equal(t, http.StatusOK, rec.Code, "%s", rec.Body)
+	require.Contains(t, rec.Body.String(), `"totalResults":1,`)
+	require.Empty(t, log.String(), "no internal error was logged")
+}
+
+// brokenLender breaks the UserLender contract in the way its bug says.
+type brokenLender struct {
+	*memstore.UserStore
+	bug string
+}
+
+func (b brokenLender) LendUser(ctx context.Context, id string, opts scim.ReadOptions, sink scim.UserSink) error {
+	u := &scim.User{ID: id, UserName: "x", Meta: scim.Meta{Version: `W/"1"`}}
+	switch b.bug {
+	case "twice":
+		sink.LentUser(u, nil)
+		sink.LentUser(u, nil)
+	case "page":
+		sink.LentPage(1, 1)
+		sink.LentUser(u, nil)
+	}
+	return nil // "none": returns without lending anything
+}
+
+func (b brokenLender) LendUsers(ctx context.Context, q *scim.Query, sink scim.UserSink) error {
+	u := &scim.User{ID: "id", UserName: "x"}
+	switch b.bug {
+	case "twice":
+		sink.LentPage(2, 1)
+		sink.LentPage(2, 1)
+		sink.LentUser(u, nil)
+	case "page":
+		sink.LentPage(2, 2)
+		sink.LentUser(u, nil)
+	case "none":
+		sink.LentUser(u, nil)
+	}
+	return nil
+}
+
+// TestBrokenLenderIsAnInternalError checks that a lender calling its sink
+// other than as documented costs the request a 500, never a malformed body.
+func TestBrokenLenderIsAnInternalError(t *testing.T) {
+	users, groups, ids := lendFixture(t)
+	for _, bug := range []string{"twice", "page", "none"} {
+		var log strings.Builder
+		h := scim.NewHandler(brokenLender{users, bug}, groups, scim.WithoutAuthentication(),
+			scim.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+		for _, target := range []string{"/Users/" + ids[0], "/Users"} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+			require.Equal(t, http.StatusInternalServerError, rec.Code, "%s, GET %s: %s", bug, target, rec.Body)
+			require.NotContains(t, rec.Body.String(), "UserLender", "the internal error text stays in the log")
+		}
+		require.Contains(t, log.String(), "UserLender", bug)
+	}
 }
 
 // TestLentReadsRaceWithWrites reads lent users while other requests change

@@ -111,7 +111,9 @@ type Page[R Resource] struct {
 // removes members of a group without reading or rewriting the whole member
 // list. The handler uses it, when a store has it, for PATCH requests that
 // only add or remove members, which is how identity providers maintain
-// large groups.
+// large groups. A store that wraps another passes this capability on when
+// it embeds the other's concrete type (see "Optional store capabilities"
+// in the package documentation).
 type MemberPatcher interface {
 	// PatchMembers adds the members in add (skipping those whose Value is
 	// already a member) and removes the members whose Value is in remove
@@ -123,4 +125,50 @@ type MemberPatcher interface {
 	// group does not exist. It returns the group as stored, whose Members
 	// may be nil.
 	PatchMembers(ctx context.Context, groupID string, add []MultiValue, remove []string, ifVersion string) (*Group, error)
+}
+
+// UserLender is an optional capability of a [UserStore]: it lends its
+// users to the handler's encoder instead of returning copies. Reading a
+// page of 100 users through [Store.List] copies every one of them, which
+// costs more than encoding them; a store that keeps users in memory (or
+// decodes rows into a buffer it reuses) can instead hand each one to a
+// [UserSink] that encodes it at once. The handler uses it, when the store
+// has it, for GET /Users/{id} and for lists and searches of /Users; every
+// other read goes through Store.
+//
+// What a lender passes to the sink is only borrowed: the sink reads it
+// during the call and neither changes it nor keeps it or anything it
+// points to, so a store may pass its own stored values, and may hold a
+// lock while the sink runs. The sink never calls the store.
+//
+// A lender's answers must equal those of Get and List: the conformance
+// suite in store/storetest checks it for every store that has the
+// capability. A store that wraps another passes this capability on when it
+// embeds the other's concrete type, and must then override it along with
+// any read it changes (see "Optional store capabilities" in the package
+// documentation).
+type UserLender interface {
+	// LendUser calls sink.LentUser once, with the user with the given id
+	// and, unless opts.SkipMembership is set, its groups as Get would
+	// return them in User.Groups (the lent user's own Groups field is
+	// ignored). If there is no such user, it returns an error wrapping
+	// ErrNotFound without calling the sink.
+	LendUser(ctx context.Context, id string, opts ReadOptions, sink UserSink) error
+
+	// LendUsers answers q as List does: it calls sink.LentPage once with
+	// the number of users that match q.Filter in all and the number on
+	// the page, then sink.LentUser with each user of the page in order
+	// and, unless q.SkipMembership is set, its groups. If it returns an
+	// error, the handler discards whatever the sink received.
+	LendUsers(ctx context.Context, q *Query, sink UserSink) error
+}
+
+// UserSink receives the users a [UserLender] lends. The handler
+// implements it; a store only calls it.
+type UserSink interface {
+	// LentPage announces a page of a list: total users match the filter,
+	// and n of them follow.
+	LentPage(total, n int)
+	// LentUser receives one user and its groups, borrowed for the call.
+	LentUser(u *User, groups []MultiValue)
 }

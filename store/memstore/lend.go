@@ -5,30 +5,15 @@ import (
 	"sync"
 
 	"github.com/scimkit/scim"
-	"github.com/scimkit/scim/internal/borrow"
 )
 
-// hook makes a store's lender findable by the scim handler (see
-// internal/borrow); the alias keeps the embedded field unexported, so it
-// adds nothing to the store's API.
-type hook = borrow.Hook
-
-// userLender lends stored users to the scim handler, which encodes them
-// while the partition is read-locked instead of having them copied: a page
-// of 100 users then costs no allocation per user. Its methods are exported
-// only so that the handler's interface can name them; the type is not.
+// Lending (scim.UserLender): the handler encodes the stored users while
+// the partition is read-locked instead of having them copied, so a page of
+// 100 users costs no allocation per user.
 //
-// The sink's methods run under the partition's read lock: they must not
-// keep or change what they get, nor call the store (a read lock taken twice
-// can deadlock with a waiting writer). The sink is an interface rather than
-// callbacks so that the handler can pass a pooled value without allocating
-// closures; the scim package names the same interface type.
-type userLender struct{ b *backend }
-
-type userSink = interface {
-	LentPage(total, n int)
-	LentUser(u *scim.User, groups []scim.MultiValue)
-}
+// The sink's methods run under the partition's read lock: by the
+// UserLender contract they neither keep nor change what they get, nor call
+// the store (a read lock taken twice can deadlock with a waiting writer).
 
 // lendScratch is what a read needs besides the lock: the groups of the
 // user being lent, and where touch leaves its result. It is pooled, so
@@ -49,11 +34,12 @@ func (s *lendScratch) release() {
 	scratchPool.Put(s)
 }
 
-// LendUser calls sink.LentUser with the stored user with the given id and,
-// unless opts.SkipMembership is set, its groups. It returns an error
-// wrapping scim.ErrNotFound if there is none, without calling the sink.
-func (l userLender) LendUser(ctx context.Context, id string, opts scim.ReadOptions, sink userSink) error {
-	p := l.b.partition(ctx, false)
+// LendUser implements [scim.UserLender]: it calls sink.LentUser with the
+// stored user with the given id and, unless opts.SkipMembership is set, its
+// groups, under the read lock. It returns an error wrapping
+// scim.ErrNotFound if there is none, without calling the sink.
+func (s *UserStore) LendUser(ctx context.Context, id string, opts scim.ReadOptions, sink scim.UserSink) error {
+	p := s.b.partition(ctx, false)
 	if p == nil {
 		return errNotFound("user", id)
 	}
@@ -75,18 +61,19 @@ func (l userLender) LendUser(ctx context.Context, id string, opts scim.ReadOptio
 	return nil
 }
 
-// LendUsers answers q as List does: it calls sink.LentPage with the number
-// of users that match q and the number on the page, then sink.LentUser with
-// every user of the page and, unless q.SkipMembership is set, its groups.
-func (l userLender) LendUsers(ctx context.Context, q *scim.Query, sink userSink) error {
-	p := l.b.partition(ctx, false)
+// LendUsers implements [scim.UserLender]: it answers q as List does,
+// calling sink.LentPage with the number of users that match q and the
+// number on the page, then sink.LentUser with every user of the page and,
+// unless q.SkipMembership is set, its groups, under the read lock.
+func (s *UserStore) LendUsers(ctx context.Context, q *scim.Query, sink scim.UserSink) error {
+	p := s.b.partition(ctx, false)
 	if p == nil {
 		sink.LentPage(0, 0)
 		return nil
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	total, recs := p.selectUsers(l.b, q)
+	total, recs := p.selectUsers(s.b, q)
 	sink.LentPage(total, len(recs))
 	sc := getScratch()
 	defer sc.release()

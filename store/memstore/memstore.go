@@ -8,7 +8,8 @@
 // id, userName, externalId, group displayName and group membership) from
 // indexes rather than scans, and implements [scim.MemberPatcher], so adding
 // a member to a group of 100,000 costs as little as adding one to a group of
-// ten.
+// ten, and [scim.UserLender], so that the handler encodes stored users
+// without copying them.
 //
 //	users, groups := memstore.New()
 //	h := scim.NewHandler(users, groups, scim.WithBearerToken(token))
@@ -23,7 +24,6 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
-	"github.com/scimkit/scim/internal/borrow"
 )
 
 // Option configures the stores made by [New].
@@ -58,16 +58,13 @@ func New(opts ...Option) (*UserStore, *GroupStore) {
 	}
 	b := &backend{partitionOf: c.partition}
 	b.parts.Store(&map[string]*partition{})
-	us := &UserStore{b: b}
-	borrow.Set(&us.hook, us, userLender{b})
-	return us, &GroupStore{b: b}
+	return &UserStore{b: b}, &GroupStore{b: b}
 }
 
-// UserStore is the in-memory [scim.UserStore] made by [New].
-type UserStore struct {
-	b *backend
-	hook
-}
+// UserStore is the in-memory [scim.UserStore] made by [New]. It also
+// implements [scim.UserLender], so that the handler encodes the stored users
+// without copying them.
+type UserStore struct{ b *backend }
 
 // GroupStore is the in-memory [scim.GroupStore] made by [New]. It also
 // implements [scim.MemberPatcher].
@@ -83,6 +80,7 @@ var (
 	_ scim.UserStore     = (*UserStore)(nil)
 	_ scim.GroupStore    = (*GroupStore)(nil)
 	_ scim.MemberPatcher = (*GroupStore)(nil)
+	_ scim.UserLender    = (*UserStore)(nil)
 )
 
 type backend struct {

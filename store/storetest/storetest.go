@@ -12,8 +12,9 @@
 // not-found errors, userName uniqueness, version preconditions, copies, the
 // lossless round trip of every attribute, group membership and the users'
 // groups back-reference, paging, filters, sorting, the optional
-// [scim.MemberPatcher], concurrent writers (run it with -race) and, with
-// [WithTenants], tenant isolation.
+// [scim.MemberPatcher] and [scim.UserLender] (each checked when the store
+// has it), concurrent writers (run it with -race) and, with [WithTenants],
+// tenant isolation.
 //
 // Filter and sort tests build their queries with [scim.ParseUserFilter] and
 // [scim.ParseGroupFilter], so a store is checked against the filters the
@@ -103,6 +104,7 @@ var tests = []test{
 	{"DeleteUserLeavesGroups", testDeleteUserLeavesGroups},
 	{"SkipMembership", testSkipMembership},
 	{"MemberPatcher", testMemberPatcher},
+	{"UserLender", testUserLender},
 	{"Paging", testPaging},
 	{"PagingAfterDeletes", testPagingAfterDeletes},
 	{"FilterUsers", testFilterUsers},

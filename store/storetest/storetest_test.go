@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 
@@ -35,6 +36,8 @@ var mutants = []mutant{
 	{"zeroBasedPaging", "Paging"},
 	{"ignoresCount", "Paging"},
 	{"oneTenant", "TenantIsolation"},
+	{"lendsWithoutGroups", "UserLender"},
+	{"lendsWrongTotal", "UserLender"},
 }
 
 type tenantKey struct{}
@@ -70,7 +73,44 @@ func newMutant(bug string) (scim.UserStore, scim.GroupStore) {
 		}))
 	}
 	us, gs := memstore.New(opts...)
-	return &buggyUsers{UserStore: us, bug: bug, cache: map[string]*scim.User{}}, gs
+	b := &buggyUsers{UserStore: us, bug: bug, cache: map[string]*scim.User{}}
+	if strings.HasPrefix(bug, "lends") {
+		return &buggyLender{buggyUsers: b, lender: us}, gs
+	}
+	return b, gs
+}
+
+// buggyLender is a store whose scim.UserLender has the bug.
+type buggyLender struct {
+	*buggyUsers
+	lender scim.UserLender
+}
+
+func (s *buggyLender) LendUser(ctx context.Context, id string, opts scim.ReadOptions, sink scim.UserSink) error {
+	return s.lender.LendUser(ctx, id, opts, mutantSink{sink, s.bug})
+}
+
+func (s *buggyLender) LendUsers(ctx context.Context, q *scim.Query, sink scim.UserSink) error {
+	return s.lender.LendUsers(ctx, q, mutantSink{sink, s.bug})
+}
+
+type mutantSink struct {
+	scim.UserSink
+	bug string
+}
+
+func (m mutantSink) LentPage(total, n int) {
+	if m.bug == "lendsWrongTotal" {
+		total = n
+	}
+	m.UserSink.LentPage(total, n)
+}
+
+func (m mutantSink) LentUser(u *scim.User, groups []scim.MultiValue) {
+	if m.bug == "lendsWithoutGroups" {
+		groups = nil
+	}
+	m.UserSink.LentUser(u, groups)
 }
 
 type buggyUsers struct {
