@@ -10,8 +10,10 @@
 //
 // The suite covers the corners of the contract rather than the happy path:
 // not-found errors, userName uniqueness, version preconditions, copies, the
-// lossless round trip of every attribute, group membership and the users'
-// groups back-reference, paging, filters, sorting, the optional
+// lossless round trip of every attribute, filters and sorting on every
+// attribute (each field of User, EnterpriseUser and Group filled by
+// reflection, so that a new field is checked without a new test), group
+// membership and the users' groups back-reference, paging, filters, sorting, the optional
 // [scim.MemberPatcher] and [scim.UserLender] (each checked when the store
 // has it), concurrent writers (run it with -race) and, with [WithTenants],
 // tenant isolation.
@@ -100,6 +102,7 @@ var tests = []test{
 	{"StoresCopies", testStoresCopies},
 	{"RoundTripUser", testRoundTripUser},
 	{"RoundTripGroup", testRoundTripGroup},
+	{"AttributeGuard", testAttributeGuard},
 	{"Membership", testMembership},
 	{"DeleteUserLeavesGroups", testDeleteUserLeavesGroups},
 	{"SkipMembership", testSkipMembership},
