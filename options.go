@@ -33,27 +33,31 @@ type config struct {
 	documentationURI string
 }
 
-// Bulk defaults (RFC 7644 §3.7), advertised in /ServiceProviderConfig.
+// The defaults of the options, the one place they are defined; the
+// options' docs state them.
 const (
-	defaultMaxBulkOperations = 1000
-	defaultMaxBulkPayload    = 1 << 20
+	defaultMaxBodyBytes      = 1 << 20 // WithMaxBodyBytes: 1 MiB
+	defaultMaxResults        = 1000    // WithMaxResults
+	defaultMaxBulkOperations = 1000    // WithBulk: bulk.maxOperations
+	defaultMaxBulkPayload    = 1 << 20 // WithBulk: bulk.maxPayloadSize, 1 MiB
 )
 
 func defaultConfig() *config {
 	return &config{
-		maxBodyBytes: 1 << 20,
-		maxResults:   1000,
+		maxBodyBytes: defaultMaxBodyBytes,
+		maxResults:   defaultMaxResults,
 		logger:       slog.New(slog.DiscardHandler),
-		maxBulkOps:   1000,
-		maxBulkBytes: 1 << 20,
+		maxBulkOps:   defaultMaxBulkOperations,
+		maxBulkBytes: defaultMaxBulkPayload,
 	}
 }
 
 // WithBaseURL sets the absolute URL at which the handler is mounted, such as
 // "https://app.example.com/scim/v2", used for meta.location, Location
-// headers and $ref values. By default it is derived from each request: its
-// scheme (https behind TLS or with X-Forwarded-Proto: https), host, and the
-// prefix that http.StripPrefix removed.
+// headers and $ref values; trailing slashes are dropped. By default, and
+// when url is empty, it is derived from each request: its scheme (https
+// behind TLS or with X-Forwarded-Proto: https), host, and the prefix that
+// http.StripPrefix removed.
 func WithBaseURL(url string) Option {
 	return func(c *config) {
 		for len(url) > 0 && url[len(url)-1] == '/' {
@@ -130,7 +134,7 @@ func WithPublicDiscovery() Option {
 }
 
 // WithMaxBodyBytes limits the size of a request body; larger bodies get 413.
-// The default is 1 MiB.
+// The default is 1 MiB; a non-positive n keeps the limit as it was.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) {
 		if n > 0 {
@@ -141,7 +145,7 @@ func WithMaxBodyBytes(n int64) Option {
 
 // WithMaxResults sets the largest page a list or search returns, advertised
 // as filter.maxResults in /ServiceProviderConfig; a larger count is clamped
-// to it. The default is 1000.
+// to it. The default is 1000; a non-positive n keeps the limit as it was.
 func WithMaxResults(n int) Option {
 	return func(c *config) {
 		if n > 0 {
@@ -151,7 +155,8 @@ func WithMaxResults(n int) Option {
 }
 
 // WithLogger sets the logger for internal errors (whose text is never sent
-// to clients). By default nothing is logged.
+// to clients). By default nothing is logged; a nil l keeps the logger as it
+// was.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {
@@ -163,15 +168,25 @@ func WithLogger(l *slog.Logger) Option {
 // WithUserExtension registers an extension schema for Users, such as
 // "urn:ietf:params:scim:schemas:extension:acme:2.0:User". Its attributes are
 // validated, filterable, sortable, patchable and kept in [User.Extensions].
-// The Enterprise User extension is always registered.
+// The Enterprise User extension is always registered; by default there is
+// no other. A nil s is ignored.
 func WithUserExtension(s *Schema) Option {
-	return func(c *config) { c.userExtensions = append(c.userExtensions, s) }
+	return func(c *config) {
+		if s != nil {
+			c.userExtensions = append(c.userExtensions, s)
+		}
+	}
 }
 
 // WithGroupExtension registers an extension schema for Groups, kept in
-// [Group.Extensions]. By default Groups have no extension.
+// [Group.Extensions]. By default Groups have no extension. A nil s is
+// ignored.
 func WithGroupExtension(s *Schema) Option {
-	return func(c *config) { c.groupExtensions = append(c.groupExtensions, s) }
+	return func(c *config) {
+		if s != nil {
+			c.groupExtensions = append(c.groupExtensions, s)
+		}
+	}
 }
 
 // WithStrictAttributes rejects requests that carry attributes no schema
@@ -202,7 +217,7 @@ func WithPatchNoContent() Option {
 }
 
 // WithDocumentationURI sets documentationUri in /ServiceProviderConfig. By
-// default it is absent.
+// default, and when uri is empty, it is absent.
 func WithDocumentationURI(uri string) Option {
 	return func(c *config) { c.documentationURI = uri }
 }
@@ -210,10 +225,11 @@ func WithDocumentationURI(uri string) Option {
 // WithBulk enables /Bulk with the given limits, advertised in
 // /ServiceProviderConfig as bulk.maxOperations and bulk.maxPayloadSize: a
 // BulkRequest with more operations, or a body larger than maxPayloadBytes,
-// gets 413. A non-positive argument keeps that limit's default. Bulk is
-// enabled by default with at most 1000 operations and 1 MiB (1048576
-// bytes); each operation's data is also subject to [WithMaxBodyBytes], as
-// the same request sent alone would be.
+// gets 413. A non-positive argument keeps that limit as it was: its
+// default, also after [WithoutBulk]. Bulk is enabled by default with at
+// most 1000 operations and 1 MiB (1048576 bytes); each operation's data is
+// also subject to [WithMaxBodyBytes], as the same request sent alone would
+// be.
 func WithBulk(maxOperations int, maxPayloadBytes int64) Option {
 	return func(c *config) {
 		if maxOperations > 0 {
