@@ -169,7 +169,7 @@ func appendAttributes(jw *jsonWriter, attrs []*Attribute) {
 		if a.typ() != TypeComplex && a.typ() != TypeBoolean {
 			u := a.Uniqueness
 			if u == "" {
-				u = UniqueNone
+				u = UniquenessNone
 			}
 			jw.strField("uniqueness", string(u))
 		}

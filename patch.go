@@ -314,7 +314,7 @@ func (p *patcher) applyExtension(op *patchOp, ext *Schema, value any) error {
 	if op.op == opRemove {
 		m, _ := p.doc[ext.ID].(map[string]any)
 		for _, a := range ext.Attributes {
-			if a.mutability() == Immutable && m[a.Name] != nil {
+			if a.mutability() == MutabilityImmutable && m[a.Name] != nil {
 				return errImmutable(op, ext.ID+":"+a.Name)
 			}
 		}
@@ -458,7 +458,7 @@ func matchAll(map[string]any) bool { return true }
 // applyTarget applies op with the given value to a resolved target.
 func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 	a := t.ref.attr
-	if a.mutability() == ReadOnly || (t.ref.sub != nil && t.ref.sub.mutability() == ReadOnly) {
+	if a.mutability() == MutabilityReadOnly || (t.ref.sub != nil && t.ref.sub.mutability() == MutabilityReadOnly) {
 		if !t.explicit {
 			return nil
 		}
@@ -487,7 +487,7 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 	if a.typ() == TypeComplex {
 		if nv == nil {
 			if op.op == opReplace {
-				if old != nil && a.mutability() == Immutable {
+				if old != nil && a.mutability() == MutabilityImmutable {
 					return errImmutable(op, t.text)
 				}
 				p.set(t.ref, nil)
@@ -504,7 +504,7 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 		p.set(t.ref, merged)
 		return nil
 	}
-	if a.mutability() == Immutable && old != nil && !valuesEqual(a, old, nv) {
+	if a.mutability() == MutabilityImmutable && old != nil && !valuesEqual(a, old, nv) {
 		return errImmutable(op, t.text)
 	}
 	p.set(t.ref, nv)
@@ -513,7 +513,7 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 
 // unassign removes the whole attribute t names, unless it is immutable.
 func (p *patcher) unassign(op *patchOp, t target) error {
-	if t.ref.attr.mutability() == Immutable {
+	if t.ref.attr.mutability() == MutabilityImmutable {
 		return errImmutable(op, t.text)
 	}
 	p.set(t.ref, nil)

@@ -36,7 +36,7 @@ func (p *patcher) applyMulti(op *patchOp, t target, value any) error {
 		if len(kept) == len(old) {
 			return nil
 		}
-		if a.mutability() == Immutable {
+		if a.mutability() == MutabilityImmutable {
 			return errImmutable(op, t.text)
 		}
 		p.setList(t.ref, kept)
@@ -54,7 +54,7 @@ func (p *patcher) applyMulti(op *patchOp, t target, value any) error {
 		if err != nil {
 			return err
 		}
-		if a.mutability() == Immutable && len(old) > 0 && !deepEqual(old, items) {
+		if a.mutability() == MutabilityImmutable && len(old) > 0 && !deepEqual(old, items) {
 			return errImmutable(op, t.text)
 		}
 		p.setList(t.ref, fixPrimary(a, old, dedupItems(a, items)))
@@ -79,7 +79,7 @@ func (p *patcher) applySub(op *patchOp, t target, value any) error {
 		return nil
 	}
 	if oldv != nil && !valuesEqual(sa, oldv, nv) &&
-		(sa.mutability() == Immutable || a.mutability() == Immutable) {
+		(sa.mutability() == MutabilityImmutable || a.mutability() == MutabilityImmutable) {
 		return errImmutable(op, t.text)
 	}
 	obj := make(map[string]any, len(oldObj)+1)
@@ -115,7 +115,7 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 		if len(idx) == 0 {
 			return nil
 		}
-		if sa == nil && a.mutability() == Immutable {
+		if sa == nil && a.mutability() == MutabilityImmutable {
 			return errImmutable(op, t.text)
 		}
 		out := slices.Clone(old)
@@ -128,7 +128,7 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 			if e[sa.Name] == nil {
 				continue
 			}
-			if sa.mutability() == Immutable {
+			if sa.mutability() == MutabilityImmutable {
 				return errImmutable(op, t.text)
 			}
 			ne := maps.Clone(e)
@@ -201,7 +201,7 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 			if oldv == nil && nv == nil {
 				continue
 			}
-			if sa.mutability() == Immutable && oldv != nil && !valuesEqual(sa, oldv, nv) {
+			if sa.mutability() == MutabilityImmutable && oldv != nil && !valuesEqual(sa, oldv, nv) {
 				return errImmutable(op, t.text)
 			}
 			ne := maps.Clone(e)
@@ -229,7 +229,7 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 			out[i] = ne
 		default:
 			for _, s := range a.SubAttributes {
-				if s.mutability() == Immutable && e[s.Name] != nil && !valuesEqual(s, e[s.Name], item[s.Name]) {
+				if s.mutability() == MutabilityImmutable && e[s.Name] != nil && !valuesEqual(s, e[s.Name], item[s.Name]) {
 					return errImmutable(op, a.Name+"."+s.Name)
 				}
 			}
@@ -263,7 +263,7 @@ func mergeObject(op *patchOp, a *Attribute, old, nv map[string]any, path string)
 	for k, v := range nv {
 		s := a.Sub(k)
 		if old[k] != nil && !valuesEqual(s, old[k], v) &&
-			(a.mutability() == Immutable || (s != nil && s.mutability() == Immutable)) {
+			(a.mutability() == MutabilityImmutable || (s != nil && s.mutability() == MutabilityImmutable)) {
 			return nil, errImmutable(op, path+"."+k)
 		}
 	}

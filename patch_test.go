@@ -271,7 +271,7 @@ func TestPatchMemberImmutableSubAttributes(t *testing.T) {
 var patchExtSchema = &Schema{
 	ID: "urn:ietf:params:scim:schemas:extension:patchtest:2.0:User",
 	Attributes: []*Attribute{
-		{Name: "badge", Mutability: Immutable},
+		{Name: "badge", Mutability: MutabilityImmutable},
 		{Name: "site", Required: true},
 		{Name: "level", Type: TypeInteger},
 		{Name: "tags", MultiValued: true},

@@ -33,13 +33,13 @@ type guarded struct {
 
 // readOnly reports whether a client cannot write the attribute.
 func (g guarded) readOnly() bool {
-	return g.ref.attr.mutability() == ReadOnly || g.ref.sub != nil && g.ref.sub.mutability() == ReadOnly
+	return g.ref.attr.mutability() == MutabilityReadOnly || g.ref.sub != nil && g.ref.sub.mutability() == MutabilityReadOnly
 }
 
 // inDocument reports whether the document form carries the attribute: all
 // but meta and the read-only groups of a User.
 func (g guarded) inDocument() bool {
-	return g.ref.attr.Name == "id" || !(g.ref.attr.Name == "meta" || g.ref.attr.mutability() == ReadOnly)
+	return g.ref.attr.Name == "id" || !(g.ref.attr.Name == "meta" || g.ref.attr.mutability() == MutabilityReadOnly)
 }
 
 // filled returns a resource with every guarded leaf set to its variant 0,

@@ -41,10 +41,10 @@ type Mutability string
 
 // Mutability values.
 const (
-	ReadWrite Mutability = "readWrite"
-	ReadOnly  Mutability = "readOnly"
-	Immutable Mutability = "immutable"
-	WriteOnly Mutability = "writeOnly"
+	MutabilityReadWrite Mutability = "readWrite"
+	MutabilityReadOnly  Mutability = "readOnly"
+	MutabilityImmutable Mutability = "immutable"
+	MutabilityWriteOnly Mutability = "writeOnly"
 )
 
 // Returned says when an attribute appears in a response (RFC 7643 §7).
@@ -63,9 +63,31 @@ type Uniqueness string
 
 // Uniqueness values.
 const (
-	UniqueNone   Uniqueness = "none"
-	UniqueServer Uniqueness = "server"
-	UniqueGlobal Uniqueness = "global"
+	UniquenessNone   Uniqueness = "none"
+	UniquenessServer Uniqueness = "server"
+	UniquenessGlobal Uniqueness = "global"
+)
+
+// The constants of the characteristics are named after the [Attribute]
+// field they go in (Type, Mutability, Returned, Uniqueness) followed by the
+// value: Attribute{Type: TypeString, Mutability: MutabilityReadOnly,
+// Returned: ReturnedAlways, Uniqueness: UniquenessServer}. The names below
+// are the earlier spellings, kept so that existing code compiles.
+const (
+	// Deprecated: use MutabilityReadWrite.
+	ReadWrite = MutabilityReadWrite
+	// Deprecated: use MutabilityReadOnly.
+	ReadOnly = MutabilityReadOnly
+	// Deprecated: use MutabilityImmutable.
+	Immutable = MutabilityImmutable
+	// Deprecated: use MutabilityWriteOnly.
+	WriteOnly = MutabilityWriteOnly
+	// Deprecated: use UniquenessNone.
+	UniqueNone = UniquenessNone
+	// Deprecated: use UniquenessServer.
+	UniqueServer = UniquenessServer
+	// Deprecated: use UniquenessGlobal.
+	UniqueGlobal = UniquenessGlobal
 )
 
 // Attribute defines one attribute of a [Schema] (RFC 7643 §7). Zero values
@@ -102,7 +124,7 @@ func (a *Attribute) typ() AttrType {
 
 func (a *Attribute) mutability() Mutability {
 	if a.Mutability == "" {
-		return ReadWrite
+		return MutabilityReadWrite
 	}
 	return a.Mutability
 }
@@ -148,18 +170,18 @@ var (
 	enterpriseUserSchema = newEnterpriseUserSchema()
 	// commonAttrs are the attributes every resource has (RFC 7643 §3.1).
 	commonAttrs = []*Attribute{
-		{Name: "id", CaseExact: true, Mutability: ReadOnly, Returned: ReturnedAlways, Uniqueness: UniqueServer,
+		{Name: "id", CaseExact: true, Mutability: MutabilityReadOnly, Returned: ReturnedAlways, Uniqueness: UniquenessServer,
 			Description: "Unique identifier for the SCIM resource as defined by the Service Provider."},
 		{Name: "externalId", CaseExact: true,
 			Description: "A String that is an identifier for the resource as defined by the provisioning client."},
-		{Name: "meta", Type: TypeComplex, Mutability: ReadOnly,
+		{Name: "meta", Type: TypeComplex, Mutability: MutabilityReadOnly,
 			Description: "A complex attribute containing resource metadata.",
 			SubAttributes: []*Attribute{
-				{Name: "resourceType", CaseExact: true, Mutability: ReadOnly, Description: "The name of the resource type of the resource."},
-				{Name: "created", Type: TypeDateTime, Mutability: ReadOnly, Description: "The DateTime that the resource was added to the service provider."},
-				{Name: "lastModified", Type: TypeDateTime, Mutability: ReadOnly, Description: "The most recent DateTime that the details of this resource were updated at the service provider."},
-				{Name: "location", Type: TypeReference, ReferenceTypes: []string{"uri"}, CaseExact: true, Mutability: ReadOnly, Description: "The URI of the resource being returned."},
-				{Name: "version", CaseExact: true, Mutability: ReadOnly, Description: "The version of the resource being returned."},
+				{Name: "resourceType", CaseExact: true, Mutability: MutabilityReadOnly, Description: "The name of the resource type of the resource."},
+				{Name: "created", Type: TypeDateTime, Mutability: MutabilityReadOnly, Description: "The DateTime that the resource was added to the service provider."},
+				{Name: "lastModified", Type: TypeDateTime, Mutability: MutabilityReadOnly, Description: "The most recent DateTime that the details of this resource were updated at the service provider."},
+				{Name: "location", Type: TypeReference, ReferenceTypes: []string{"uri"}, CaseExact: true, Mutability: MutabilityReadOnly, Description: "The URI of the resource being returned."},
+				{Name: "version", CaseExact: true, Mutability: MutabilityReadOnly, Description: "The version of the resource being returned."},
 			}},
 	}
 )
@@ -192,7 +214,7 @@ func newUserSchema() *Schema {
 		Name:        "User",
 		Description: "User Account",
 		Attributes: []*Attribute{
-			{Name: "userName", Required: true, Uniqueness: UniqueServer,
+			{Name: "userName", Required: true, Uniqueness: UniquenessServer,
 				Description: "Unique identifier for the User, typically used by the user to directly authenticate to the service provider."},
 			{Name: "name", Type: TypeComplex, Description: "The components of the user's real name.",
 				SubAttributes: []*Attribute{
@@ -212,7 +234,7 @@ func newUserSchema() *Schema {
 			str("locale", "Used to indicate the User's default location for purposes of localizing items such as currency, date time format, or numerical representations."),
 			str("timezone", "The User's time zone in the 'Olson' time zone database format, e.g., 'America/Los_Angeles'."),
 			{Name: "active", Type: TypeBoolean, Description: "A Boolean value indicating the User's administrative status."},
-			{Name: "password", Mutability: WriteOnly, Returned: ReturnedNever, Description: "The User's cleartext password."},
+			{Name: "password", Mutability: MutabilityWriteOnly, Returned: ReturnedNever, Description: "The User's cleartext password."},
 			mv("emails", "Email addresses for the user.", TypeString, "work", "home", "other"),
 			mv("phoneNumbers", "Phone numbers for the User.", TypeString, "work", "home", "mobile", "fax", "pager", "other"),
 			mv("ims", "Instant messaging addresses for the User.", TypeString, "aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"),
@@ -228,13 +250,13 @@ func newUserSchema() *Schema {
 					{Name: "type", Description: "A label indicating the attribute's function.", CanonicalValues: []string{"work", "home", "other"}},
 					{Name: "primary", Type: TypeBoolean, Description: "A Boolean value indicating the 'primary' or preferred attribute value for this attribute."},
 				}},
-			{Name: "groups", Type: TypeComplex, MultiValued: true, Mutability: ReadOnly,
+			{Name: "groups", Type: TypeComplex, MultiValued: true, Mutability: MutabilityReadOnly,
 				Description: "A list of groups to which the user belongs, either through direct membership, through nested groups, or dynamically calculated.",
 				SubAttributes: []*Attribute{
-					{Name: "value", Mutability: ReadOnly, Description: "The identifier of the User's group."},
-					{Name: "$ref", Type: TypeReference, ReferenceTypes: []string{"User", "Group"}, Mutability: ReadOnly, Description: "The URI of the corresponding 'Group' resource to which the user belongs."},
-					{Name: "display", Mutability: ReadOnly, Description: "A human-readable name, primarily used for display purposes."},
-					{Name: "type", Mutability: ReadOnly, CanonicalValues: []string{"direct", "indirect"}, Description: "A label indicating the attribute's function, e.g., 'direct' or 'indirect'."},
+					{Name: "value", Mutability: MutabilityReadOnly, Description: "The identifier of the User's group."},
+					{Name: "$ref", Type: TypeReference, ReferenceTypes: []string{"User", "Group"}, Mutability: MutabilityReadOnly, Description: "The URI of the corresponding 'Group' resource to which the user belongs."},
+					{Name: "display", Mutability: MutabilityReadOnly, Description: "A human-readable name, primarily used for display purposes."},
+					{Name: "type", Mutability: MutabilityReadOnly, CanonicalValues: []string{"direct", "indirect"}, Description: "A label indicating the attribute's function, e.g., 'direct' or 'indirect'."},
 				}},
 			mv("entitlements", "A list of entitlements for the User that represent a thing the User has.", TypeString),
 			mv("roles", "A list of roles for the User that collectively represent who the User is.", TypeString),
@@ -252,10 +274,10 @@ func newGroupSchema() *Schema {
 			{Name: "displayName", Required: true, Description: "A human-readable name for the Group."},
 			{Name: "members", Type: TypeComplex, MultiValued: true, Description: "A list of members of the Group.",
 				SubAttributes: []*Attribute{
-					{Name: "value", Mutability: Immutable, Description: "Identifier of the member of this Group."},
-					{Name: "$ref", Type: TypeReference, ReferenceTypes: []string{"User", "Group"}, Mutability: Immutable, Description: "The URI corresponding to a SCIM resource that is a member of this Group."},
-					{Name: "display", Mutability: Immutable, Description: "A human-readable name, primarily used for display purposes."},
-					{Name: "type", Mutability: Immutable, CanonicalValues: []string{"User", "Group"}, Description: "A label indicating the type of resource, e.g., 'User' or 'Group'."},
+					{Name: "value", Mutability: MutabilityImmutable, Description: "Identifier of the member of this Group."},
+					{Name: "$ref", Type: TypeReference, ReferenceTypes: []string{"User", "Group"}, Mutability: MutabilityImmutable, Description: "The URI corresponding to a SCIM resource that is a member of this Group."},
+					{Name: "display", Mutability: MutabilityImmutable, Description: "A human-readable name, primarily used for display purposes."},
+					{Name: "type", Mutability: MutabilityImmutable, CanonicalValues: []string{"User", "Group"}, Description: "A label indicating the type of resource, e.g., 'User' or 'Group'."},
 				}},
 		},
 	}
@@ -276,7 +298,7 @@ func newEnterpriseUserSchema() *Schema {
 				SubAttributes: []*Attribute{
 					{Name: "value", Description: "The id of the SCIM resource representing the User's manager."},
 					{Name: "$ref", Type: TypeReference, ReferenceTypes: []string{"User"}, Description: "The URI of the SCIM resource representing the User's manager."},
-					{Name: "displayName", Mutability: ReadOnly, Description: "The displayName of the User's manager."},
+					{Name: "displayName", Mutability: MutabilityReadOnly, Description: "The displayName of the User's manager."},
 				}},
 		},
 	}

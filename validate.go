@@ -151,7 +151,7 @@ func (rt *resourceType) setPath(out map[string]any, s *Schema, path string, v an
 	if a == nil {
 		return rt.unknown(path)
 	}
-	if a.mutability() == ReadOnly {
+	if a.mutability() == MutabilityReadOnly {
 		return nil
 	}
 	container := out
@@ -177,7 +177,7 @@ func (rt *resourceType) setPath(out map[string]any, s *Schema, path string, v an
 		if sa == nil || strings.Contains(sub, ".") {
 			return rt.unknown(path)
 		}
-		if sa.mutability() == ReadOnly {
+		if sa.mutability() == MutabilityReadOnly {
 			return nil
 		}
 		nv, err := rt.normalizeSimple(sa, v, a.Name+"."+sa.Name)
@@ -293,7 +293,7 @@ func (rt *resourceType) normalizeSingle(a *Attribute, v any) (any, error) {
 			}
 			continue
 		}
-		if sa.mutability() == ReadOnly && a.mutability() != ReadOnly {
+		if sa.mutability() == MutabilityReadOnly && a.mutability() != MutabilityReadOnly {
 			continue
 		}
 		nv, err := rt.normalizeSimple(sa, x, a.Name+"."+sa.Name)
