@@ -298,19 +298,6 @@ func groupFromDoc(doc map[string]any) *Group {
 	return g
 }
 
-// CloneExtensions returns a deep copy of e, for stores that keep resources
-// in memory.
-func CloneExtensions(e Extensions) Extensions {
-	if e == nil {
-		return nil
-	}
-	out := make(Extensions, len(e))
-	for k, v := range e {
-		out[k] = deepCopyValue(v).(map[string]any)
-	}
-	return out
-}
-
 // docOf returns the document form of a resource.
 func docOf[R Resource](r *R) map[string]any {
 	switch x := any(r).(type) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,7 +126,8 @@ func (s *employeeStore) List(_ context.Context, q *scim.Query) (*scim.Page[scim.
 		all = append(all, e.toSCIM())
 	}
 	s.mu.Unlock()
-	scim.SortResources(all, "id", false) // a stable order for paging
+	// A stable order for paging: ApplyQuery keeps it among equal keys.
+	slices.SortFunc(all, func(a, b *scim.User) int { return strings.Compare(a.ID, b.ID) })
 	return scim.ApplyQuery(all, q), nil
 }
 

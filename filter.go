@@ -58,6 +58,11 @@ type Filter struct {
 	// always satisfies ne. Strings compare case-insensitively unless the
 	// attribute is caseExact (see [Filter.Attribute]); dateTimes compare as
 	// instants.
+	//
+	// The nodes are the types of github.com/scim2/filter-parser/v2, which
+	// this package's own parser builds (it does not call that module's
+	// parser); memstore walks Expr to answer filters from its indexes, and
+	// sqlstore to write SQL.
 	Expr filter.Expression
 	rt   *resourceType
 
@@ -99,28 +104,6 @@ func (rt *resourceType) parseFilter(expr string) (*Filter, error) {
 		return nil, err
 	}
 	return f, nil
-}
-
-// Match reports whether r matches f. A nil filter matches every resource; a
-// filter parsed for another resource type matches none.
-func Match[R Resource](f *Filter, r *R) bool {
-	if f == nil {
-		return true
-	}
-	if r == nil {
-		return false
-	}
-	switch r := any(r).(type) {
-	case *User:
-		if f.user != nil {
-			return f.user(r)
-		}
-	case *Group:
-		if f.group != nil {
-			return f.group(r)
-		}
-	}
-	return f.rt == nil && f.Expr == nil
 }
 
 // Attribute returns the definition of the attribute at path, resolved

@@ -298,6 +298,6 @@ func TestOddExtensionSchemas(t *testing.T) {
 		assert.Equal(t, want, Match(f, u), s)
 	}
 	us := []*User{{ID: "2", Extensions: Extensions{ext.ID: {"codes": []any{json.Number("9")}}}}, {ID: "1"}, u}
-	SortResources(us, p+"codes", false)
+	sortDefault(us, p+"codes", false)
 	assert.Equal(t, []string{"", "2", "1"}, userIDs(us), "unknown to the default schemas: sorted by first value (3 < 9), missing last")
 }

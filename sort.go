@@ -35,15 +35,9 @@ func (rt *resourceType) parseSortBy(s string) (string, error) {
 	return ref.path(), nil
 }
 
-// SortResources sorts rs in place by the attribute at the canonical path
-// sortBy (as in [Query.SortBy]), for stores that sort in memory. Strings
-// of attributes that are not caseExact sort case-insensitively; a
-// multi-valued attribute sorts by its primary (else first) item;
-// resources that lack the attribute come last in both directions; the sort
-// is stable. Attributes of extensions the default schemas do not define
-// are compared by the type of their values, strings case-insensitively. An
-// unknown path leaves rs as it is.
-func SortResources[R Resource](rs []*R, sortBy string, desc bool) {
+// sortDefault sorts rs by sortBy against the default schemas, as
+// ApplyQuery does when its query has no filter.
+func sortDefault[R Resource](rs []*R, sortBy string, desc bool) {
 	sortResources(defaultResourceType[R](), rs, sortBy, desc)
 }
 
@@ -217,7 +211,7 @@ func sortKeyFunc[T any](rt *resourceType, v *view[T], path string) (func(*T) sor
 }
 
 // unknownExtKey reads an attribute of an extension that rt does not know
-// (SortResources has only the default schemas) by the type of its values.
+// (ApplyQuery without a filter has only the default schemas) by the type of its values.
 func unknownExtKey[T any](v *view[T], path string) (func(*T) sortKey, bool) {
 	i := strings.LastIndexByte(path, ':')
 	if i < 0 || v.ext == nil || !strings.HasPrefix(strings.ToLower(path), "urn:") {

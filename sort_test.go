@@ -58,7 +58,7 @@ func userIDs(us []*User) []string {
 	return ids
 }
 
-func TestSortResources(t *testing.T) {
+func TestSortDefault(t *testing.T) {
 	const ent = EnterpriseUserSchema + ":"
 	tests := []struct {
 		by        string
@@ -83,37 +83,37 @@ func TestSortResources(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.by, func(t *testing.T) {
 			us := filterTestUsers()
-			SortResources(us, tt.by, false)
+			sortDefault(us, tt.by, false)
 			assert.Equal(t, tt.asc, userIDs(us), "ascending")
 			us = filterTestUsers()
-			SortResources(us, tt.by, true)
+			sortDefault(us, tt.by, true)
 			assert.Equal(t, tt.desc, userIDs(us), "descending")
 		})
 	}
 }
 
-func TestSortResourcesDetails(t *testing.T) {
+func TestSortDefaultDetails(t *testing.T) {
 	// The primary item, not the first, gives a multi-valued sort key.
 	us := []*User{
 		{ID: "x", Emails: []MultiValue{{Value: "a@x"}, {Value: "z@x", Primary: true}}},
 		{ID: "y", Emails: []MultiValue{{Value: "m@y"}}},
 	}
-	SortResources(us, "emails.value", false)
+	sortDefault(us, "emails.value", false)
 	assert.Equal(t, []string{"y", "x"}, userIDs(us))
 
 	// Stable: ties keep their input order; nil resources come last.
 	us = []*User{{ID: "1", UserName: "SAME"}, nil, {ID: "2", UserName: "same"}, {ID: "3", UserName: "Same"}}
-	SortResources(us, "userName", true)
+	sortDefault(us, "userName", true)
 	assert.Equal(t, []string{"1", "2", "3", "<nil>"}, userIDs(us))
 
 	// Strings that differ only in case (also beyond ASCII) are ties;
 	// otherwise folded code points order them (no locale collation).
 	us = []*User{{ID: "b", UserName: "Émile"}, {ID: "a", UserName: "émilE"}, {ID: "c", UserName: "zed"}, {ID: "d", UserName: "Zara"}}
-	SortResources(us, "userName", false)
+	sortDefault(us, "userName", false)
 	assert.Equal(t, []string{"d", "c", "b", "a"}, userIDs(us))
 
 	// Groups sort too.
 	gs := filterTestGroups()
-	SortResources(gs, "displayName", true)
+	sortDefault(gs, "displayName", true)
 	assert.Equal(t, "g2", gs[0].ID)
 }

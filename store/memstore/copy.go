@@ -57,7 +57,7 @@ func (r *userRec) set(u *scim.User) {
 		}
 		r.u.Enterprise = &in.ent
 	}
-	r.u.Extensions = copyExtensions(u.Extensions)
+	r.u.Extensions = scim.CloneExtensions(u.Extensions)
 }
 
 // adopt makes r hold the user that n holds (n is dropped), keeping r's ID
@@ -152,7 +152,7 @@ func (b *userBox) fill(src *scim.User, groups []scim.MultiValue) *scim.User {
 		}
 		u.Enterprise = &b.ent
 	}
-	u.Extensions = copyExtensions(src.Extensions)
+	u.Extensions = scim.CloneExtensions(src.Extensions)
 	return u
 }
 
@@ -161,7 +161,7 @@ func (b *userBox) fill(src *scim.User, groups []scim.MultiValue) *scim.User {
 func copyGroupIn(g *scim.Group) scim.Group {
 	c := *g
 	c.Members = nil
-	c.Extensions = copyExtensions(g.Extensions)
+	c.Extensions = scim.CloneExtensions(g.Extensions)
 	return c
 }
 
@@ -175,48 +175,6 @@ func copyValues(vs []scim.MultiValue) []scim.MultiValue {
 		c[i] = v
 	}
 	return c
-}
-
-func copyExtensions(x scim.Extensions) scim.Extensions {
-	if len(x) == 0 {
-		return nil
-	}
-	c := make(scim.Extensions, len(x))
-	for urn, attrs := range x {
-		c[urn] = copyObject(attrs)
-	}
-	return c
-}
-
-func copyObject(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]any, len(m))
-	for k, v := range m {
-		c[k] = copyJSON(v)
-	}
-	return c
-}
-
-// copyJSON deep-copies a value as decoded from JSON. Scalars (string, bool,
-// json.Number, float64, nil) are immutable and returned as they are.
-func copyJSON(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		return copyObject(v)
-	case []any:
-		if v == nil {
-			return v
-		}
-		c := make([]any, len(v))
-		for i, e := range v {
-			c[i] = copyJSON(e)
-		}
-		return c
-	default:
-		return v
-	}
 }
 
 // internType returns the canonical "type" values of RFC 7643 as constants,

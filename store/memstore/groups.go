@@ -28,7 +28,7 @@ func (r *groupRec) touch(b *backend) {
 func groupOut(r *groupRec, opts scim.ReadOptions) *scim.Group {
 	c := new(scim.Group)
 	*c = r.g
-	c.Extensions = copyExtensions(r.g.Extensions)
+	c.Extensions = scim.CloneExtensions(r.g.Extensions)
 	if !opts.SkipMembership {
 		c.Members = r.members.all()
 	}

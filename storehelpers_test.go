@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"regexp"
 	"slices"
 	"testing"
 
@@ -80,4 +81,19 @@ func TestApplyQueryGroups(t *testing.T) {
 	p = ApplyQuery(filterTestGroups(), &Query{SortBy: "displayName", SortDescending: true, StartIndex: 1, Count: 10})
 	assert.Equal(t, "g2", p.Resources[0].ID)
 	assert.Equal(t, 2, p.TotalResults)
+}
+
+func TestNewID(t *testing.T) {
+	uuid4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 1000 {
+		id := NewID()
+		if !uuid4.MatchString(id) {
+			t.Fatalf("NewID() = %q, not a lower-case version 4 UUID", id)
+		}
+		if seen[id] {
+			t.Fatalf("NewID() repeated %q", id)
+		}
+		seen[id] = true
+	}
 }
