@@ -8,7 +8,6 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/attrtest"
-	"github.com/stretchr/testify/require"
 )
 
 // testAttributeGuard fills every field of User, EnterpriseUser and Group by

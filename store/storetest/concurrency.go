@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/scimkit/scim"
-	"github.com/stretchr/testify/require"
 )
 
 // writers is the number of concurrent writers in each concurrency test.

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func testCreateAssignsIDAndMeta(t *testing.T, e *env) {

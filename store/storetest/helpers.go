@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/scimkit/scim"
-	"github.com/stretchr/testify/require"
 )
 
 // acmeUserURN and acmeGroupURN are custom extension schemas, as an

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/scimkit/scim"
-	"github.com/stretchr/testify/require"
 )
 
 // testUserLender checks that a user store's optional scim.UserLender lends

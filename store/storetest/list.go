@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
-	"github.com/stretchr/testify/require"
 )
 
 // walkUsers reads every page of q with the given page size and returns the

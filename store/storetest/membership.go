@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/scimkit/scim"
-	"github.com/stretchr/testify/require"
 )
 
 func testMembership(t *testing.T, e *env) {
