@@ -5,7 +5,7 @@ go 1.26
 require (
 	github.com/elimity-com/scim v0.0.0-20260728105928-2641426a1539
 	github.com/scim2/filter-parser/v2 v2.3.1
-	github.com/scimkit/scim v0.0.0-00010101000000-000000000000
+	github.com/scimkit/scim v0.1.0
 	github.com/stretchr/testify v1.12.1
 )
 

@@ -7,7 +7,7 @@ replace github.com/scimkit/scim => ../..
 require (
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/scim2/filter-parser/v2 v2.3.1
-	github.com/scimkit/scim v0.0.0-00010101000000-000000000000
+	github.com/scimkit/scim v0.1.0
 	github.com/stretchr/testify v1.12.1
 	modernc.org/sqlite v1.62.0
 )
