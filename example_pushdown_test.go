@@ -13,9 +13,9 @@ import (
 func ExampleFilter_Equalities() {
 	// The columns of an accounts table, by the SCIM path they hold.
 	columns := map[string]string{
-		"id":                            "id",
-		"userName":                      "email",
-		"externalId":                    "external_id",
+		"id":                           "id",
+		"userName":                     "email",
+		"externalId":                   "external_id",
 		`emails[type eq "work"].value`: "contact_email",
 	}
 	for _, expr := range []string{

@@ -82,10 +82,10 @@ func TestAttributeSetTrimsDocuments(t *testing.T) {
 
 	// Strict: the first attribute that is not kept is a 400.
 	for body, detail := range map[string]string{
-		`{"userName":"ada","title":"Countess"}`:                                         `"title"`,
-		`{"userName":"ada","name":{"middleName":"King"}}`:                               `"name.middleName"`,
-		`{"userName":"ada","emails":[{"value":"a@x","type":"home"}]}`:                   `emails[type eq "work"].value`,
-		`{"userName":"ada","emails":[{"value":"a@x","type":"work","primary":true}]}`:    `"emails.primary"`,
+		`{"userName":"ada","title":"Countess"}`:                                                                  `"title"`,
+		`{"userName":"ada","name":{"middleName":"King"}}`:                                                        `"name.middleName"`,
+		`{"userName":"ada","emails":[{"value":"a@x","type":"home"}]}`:                                            `emails[type eq "work"].value`,
+		`{"userName":"ada","emails":[{"value":"a@x","type":"work","primary":true}]}`:                             `"emails.primary"`,
 		`{"userName":"ada","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Maths"}}`: `enterprise:2.0:User:department"`,
 	} {
 		err := k.trimDoc(jsonDoc(t, body), true)
