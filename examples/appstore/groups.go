@@ -49,7 +49,9 @@ func (s *Groups) members(ctx context.Context, q querier, gs []*scim.Group) error
 		byID[g.ID], in, g.Members = g, append(in, g.ID), []scim.MultiValue{}
 	}
 	return related(ctx, q, "SELECT team_id, account_id, '' FROM team_members WHERE team_id IN (?) ORDER BY account_id", in,
-		func(team, account, _ string) { byID[team].Members = append(byID[team].Members, scim.MultiValue{Value: account}) })
+		func(team, account, _ string) {
+			byID[team].Members = append(byID[team].Members, scim.MultiValue{Value: account})
+		})
 }
 
 // saveRow inserts (id 0) or updates the row of g, and makes its members

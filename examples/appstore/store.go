@@ -72,7 +72,9 @@ func (t *table[R]) Get(ctx context.Context, id string, opts scim.ReadOptions) (*
 }
 
 // Create implements scim.Store.
-func (t *table[R]) Create(ctx context.Context, r *R) (*R, error) { return t.write(ctx, "", r, "", true) }
+func (t *table[R]) Create(ctx context.Context, r *R) (*R, error) {
+	return t.write(ctx, "", r, "", true)
+}
 
 // write creates or replaces a resource.
 func (t *table[R]) write(ctx context.Context, id string, r *R, ifVersion string, create bool) (stored *R, err error) {
