@@ -96,6 +96,9 @@ type Query struct {
 	// With 0, only Page.TotalResults is wanted.
 	Count int
 	ReadOptions
+	// nothing reports that the filter matches no resource (it tests only
+	// attributes the store does not keep), so the handler does not ask.
+	nothing bool
 }
 
 // Page is one page of a List result.
