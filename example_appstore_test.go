@@ -197,7 +197,9 @@ func (s teams) Get(_ context.Context, id string, _ scim.ReadOptions) (*scim.Grou
 	return s.group(t), nil
 }
 
-func (s teams) Create(_ context.Context, g *scim.Group) (*scim.Group, error) { return s.write(g, "", "") }
+func (s teams) Create(_ context.Context, g *scim.Group) (*scim.Group, error) {
+	return s.write(g, "", "")
+}
 
 func (s teams) Replace(_ context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
 	if g.ID == "" {
