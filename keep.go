@@ -21,7 +21,9 @@ import (
 //     (`phoneNumbers pr` matches nobody, `title ne "x"` everybody), and is
 //     rewritten so that no filter, sort or resource the store receives
 //     names an attribute it did not declare;
-//   - responses carry no other attribute than the kept ones.
+//   - responses carry no other attribute or sub-attribute than the kept
+//     ones (of a multi-valued attribute, the store returns the items it
+//     keeps).
 //
 // A store without this capability keeps every attribute (memstore and
 // sqlstore do). [WithUserAttributes] and [WithGroupAttributes] declare the

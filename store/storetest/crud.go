@@ -56,6 +56,19 @@ func testGetNotFound(t *testing.T, e *env) {
 	_, err = e.users.Get(e.ctx, "", scim.ReadOptions{SkipMembership: true})
 	require.ErrorIs(t, err, scim.ErrNotFound)
 
+	// An id of a form the store never issues names nothing: not found,
+	// never a database error.
+	for _, id := range []string{"not-an-id", "2819c223-7f76-453a-919d-413861904646", "0", "-1", "007", "1.5", "99999999999999999999999", "a b", "%", "'"} {
+		_, err = e.users.Get(e.ctx, id, scim.ReadOptions{})
+		require.ErrorIs(t, err, scim.ErrNotFound, "Get user %q", id)
+		_, err = e.groups.Get(e.ctx, id, scim.ReadOptions{})
+		require.ErrorIs(t, err, scim.ErrNotFound, "Get group %q", id)
+		require.ErrorIs(t, e.users.Delete(e.ctx, id, ""), scim.ErrNotFound, "Delete user %q", id)
+		require.ErrorIs(t, e.groups.Delete(e.ctx, id, `W/"1"`), scim.ErrNotFound, "Delete group %q", id)
+		_, err = e.replaceUser(e.ctx, &scim.User{ID: id, UserName: "ghost"}, "")
+		require.ErrorIs(t, err, scim.ErrNotFound, "Replace user %q", id)
+	}
+
 	// A user is not a group, and the other way round (unless a store
 	// numbers users and groups separately, so that the ids coincide).
 	u := e.createUser(t, e.user("alice"))
