@@ -343,7 +343,7 @@ func (k *AttributeSet) trimAttr(container map[string]any, a *Attribute, path str
 		return nil
 	}
 	list, _ := container[a.Name].([]any)
-	kept := list[:0:0]
+	var kept []any
 	for _, x := range list {
 		item, _ := x.(map[string]any)
 		var rules []keepRule
