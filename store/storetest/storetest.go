@@ -28,7 +28,9 @@
 // application registered a password handler and the store declares
 // "password". The suite tells a store's changes apart by one attribute
 // it keeps among displayName, name.givenName, name.familyName, nickName,
-// title and externalId, and fails at once when it keeps none of them.
+// title and externalId, and fails at once when it keeps none of them. A
+// user created without active may come back active, the usual default of
+// an account.
 //
 // Group members that name a group (nested groups) are sent only to a
 // group store that keeps members.type; one that keeps only members.value
