@@ -178,7 +178,10 @@ func WithGroupExtension(s *Schema) Option {
 }
 
 // WithStrictAttributes rejects requests that carry attributes no schema
-// defines, with 400 invalidValue. By default unknown attributes are ignored.
+// defines, or that the store does not keep (see [AttributeKeeper]), or a
+// password without a [WithPasswordHandler], with 400 invalidValue naming
+// the attribute. By default such attributes are ignored, as identity
+// providers expect: they send what their mappings hold.
 func WithStrictAttributes() Option {
 	return func(c *config) { c.strictAttributes = true }
 }
