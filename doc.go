@@ -33,11 +33,23 @@
 // and memstore and sqlstore partition their data by it; an application's
 // own store reads it with [TenantFromContext].
 //
+// # Stores over an application's own tables
+//
+// A store need not keep every SCIM attribute. One that implements
+// [AttributeKeeper] declares the attributes its tables hold, and the
+// handler advertises, accepts, filters on and returns those alone; the
+// store answers the lookups identity providers make with
+// [Filter.Equalities], and leaves the rest to [ApplyQuery]. Passwords
+// never reach a store unless the application takes them with
+// [WithPasswordHandler]. The repository's examples/appstore is such an
+// application, on SQLite or PostgreSQL.
+//
 // # Optional store capabilities
 //
 // A store may do more than [Store] requires. The handler finds each
 // optional capability with a type assertion on the store given to
-// [NewHandler] and uses it when it is there: [MemberPatcher], on a
+// [NewHandler] and uses it when it is there: [AttributeKeeper] declares
+// the attributes a store keeps (see above); [MemberPatcher], on a
 // GroupStore, adds and removes group members without rewriting the member
 // list; [UserLender], on a UserStore, hands users to the response encoder
 // without copying them. The conformance suite (store/storetest) checks

@@ -37,6 +37,7 @@ func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler
 		rt.strictAttributes = c.strictAttributes
 		rt.strictBooleans = c.strictBooleans
 	}
+	h.setupKept(users, groups)
 	h.memberPatcher, _ = groups.(MemberPatcher)
 	h.userLender, _ = users.(UserLender)
 	return h

@@ -218,9 +218,13 @@ func (l Leaf) Value(variant int) any {
 
 // Set sets the leaf of the struct p points to to its value of the given
 // variant (see [Leaf.Value]).
-func Set(p any, l Leaf, variant int) {
+func Set(p any, l Leaf, variant int) { SetValue(p, l, l.Value(variant)) }
+
+// SetValue sets the leaf of the struct p points to to v, a value of the
+// leaf's kind.
+func SetValue(p any, l Leaf, value any) {
 	v, _ := field(p, l, true)
-	x := reflect.ValueOf(l.Value(variant))
+	x := reflect.ValueOf(value)
 	if v.Kind() == reflect.Pointer {
 		b := reflect.New(v.Type().Elem())
 		b.Elem().Set(x)

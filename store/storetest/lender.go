@@ -20,15 +20,17 @@ func testUserLender(t *testing.T, e *env) {
 		return
 	}
 	var ids []string
+	var us []*scim.User
 	for i := range 7 {
-		u := fullUser(fmt.Sprintf("lent%d", i))
+		u := fullUser(fmt.Sprintf("lent%d", i), e.managerID(t))
 		if i%2 == 1 {
-			u = user(fmt.Sprintf("lent%d", i))
+			u = e.user(fmt.Sprintf("lent%d", i))
 		}
-		ids = append(ids, e.createUser(t, u).ID)
+		u = e.createUser(t, u)
+		ids, us = append(ids, u.ID), append(us, u)
 	}
-	e.createGroup(t, &scim.Group{DisplayName: "Odd", Members: []scim.MultiValue{{Value: ids[1]}, {Value: ids[3]}, {Value: ids[5]}}})
-	e.createGroup(t, &scim.Group{DisplayName: "Low", Members: []scim.MultiValue{{Value: ids[0]}, {Value: ids[1]}}})
+	e.createGroup(t, &scim.Group{DisplayName: "Odd", Members: e.members(us[1], us[3], us[5])})
+	e.createGroup(t, &scim.Group{DisplayName: "Low", Members: e.members(us[0], us[1])})
 
 	for _, id := range ids {
 		for _, skip := range []bool{false, true} {
