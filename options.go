@@ -267,14 +267,16 @@ func WithoutBulk() Option {
 // for memstore or sqlstore, say, when the application must not keep more
 // than it needs. [NewHandler] panics if the store declares its attributes
 // too, or if a path names no attribute. By default a store that does not
-// declare its attributes keeps them all.
+// declare its attributes keeps them all; with no path at all, it keeps
+// only what every store keeps: id, meta and userName.
 func WithUserAttributes(paths ...string) Option {
 	return func(c *config) { c.userAttributes = append(make([]string, 0, len(paths)), paths...) }
 }
 
 // WithGroupAttributes declares the Group attributes the group store keeps,
 // as [WithUserAttributes] does for users: "members.value" keeps members as
-// ids only, "externalId" the identity provider's id.
+// ids only, "externalId" the identity provider's id. With no path at all,
+// the store keeps only id, meta and displayName.
 func WithGroupAttributes(paths ...string) Option {
 	return func(c *config) { c.groupAttributes = append(make([]string, 0, len(paths)), paths...) }
 }
@@ -296,7 +298,8 @@ func WithGroupAttributes(paths ...string) Option {
 // the request and nothing is written: a [*Error] reaches the client as it
 // is (such as 400 invalidValue for a password the application's policy
 // refuses), any other error is a 500. The password is never returned to a
-// client (RFC 7643: returned "never").
+// client (RFC 7643: returned "never"). A nil fn is the default: no
+// password is accepted.
 func WithPasswordHandler(fn func(ctx context.Context, u *User, password string) (keep string, err error)) Option {
 	return func(c *config) { c.passwordHandler = fn }
 }

@@ -38,3 +38,15 @@ func TestOptionsIgnoreWhatTheirDocsSay(t *testing.T) {
 	spc = jsonBody(t, doReq(h, http.MethodGet, "/ServiceProviderConfig", ""))
 	require.Equal(t, map[string]any{"supported": true, "maxOperations": 3.0, "maxPayloadSize": 1048576.0}, spc["bulk"])
 }
+
+// WithUserAttributes and WithGroupAttributes without paths keep only what
+// every store keeps; WithPasswordHandler(nil) accepts no password.
+func TestOptionsWithoutArguments(t *testing.T) {
+	h := newTestHandler(scim.WithUserAttributes(), scim.WithGroupAttributes(), scim.WithPasswordHandler(nil))
+	user := jsonBody(t, doReq(h, http.MethodGet, "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", ""))
+	assert.Equal(t, []string{"userName"}, attrNames(user))
+	group := jsonBody(t, doReq(h, http.MethodGet, "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group", ""))
+	assert.Equal(t, []string{"displayName"}, attrNames(group))
+	spc := jsonBody(t, doReq(h, http.MethodGet, "/ServiceProviderConfig", ""))
+	assert.Equal(t, map[string]any{"supported": false}, spc["changePassword"])
+}
