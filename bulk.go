@@ -20,46 +20,12 @@ import (
 // a bulk operation can do nothing a single request would refuse.
 
 const (
-	defaultMaxBulkOperations = 1000
-	defaultMaxBulkPayload    = 1 << 20
-	bulkIDPrefix             = "bulkId:"
+	bulkIDPrefix = "bulkId:"
 	// batchIDPrefix is the misspelling of "bulkId:" in an example of RFC
 	// 7644 §3.7.2 (see its errata); it is accepted for bulkIds that the
 	// request defines.
 	batchIDPrefix = "batchId:"
 )
-
-// WithBulk enables /Bulk with the given limits, advertised in
-// /ServiceProviderConfig as bulk.maxOperations and bulk.maxPayloadSize: a
-// BulkRequest with more operations, or a body larger than maxPayloadBytes,
-// gets 413. A non-positive argument keeps that limit's default. Bulk is
-// enabled by default with at most 1000 operations and 1 MiB (1048576
-// bytes); each operation's data is also subject to [WithMaxBodyBytes], as
-// the same request sent alone would be.
-func WithBulk(maxOperations int, maxPayloadBytes int64) Option {
-	return func(c *config) {
-		if maxOperations > 0 {
-			c.maxBulkOps = maxOperations
-		} else if c.maxBulkOps <= 0 {
-			c.maxBulkOps = defaultMaxBulkOperations
-		}
-		if maxPayloadBytes > 0 {
-			c.maxBulkBytes = maxPayloadBytes
-		} else if c.maxBulkBytes <= 0 {
-			c.maxBulkBytes = defaultMaxBulkPayload
-		}
-	}
-}
-
-// WithoutBulk disables /Bulk: it answers 501 Not Implemented and
-// /ServiceProviderConfig says bulk.supported false. By default bulk is
-// enabled (see [WithBulk]).
-func WithoutBulk() Option {
-	return func(c *config) {
-		c.maxBulkOps = 0
-		c.maxBulkBytes = 0
-	}
-}
 
 func (h *handler) bulkSupported() bool {
 	return h.cfg.maxBulkOps > 0 && h.cfg.maxBulkBytes > 0

@@ -182,3 +182,14 @@ func writeErrorResponse(w http.ResponseWriter, e *Error) {
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
+
+// notFoundAs gives ErrNotFound a detail that names the resource.
+func notFoundAs(err error, rt *resourceType, id string) error {
+	var se *Error
+	if errors.Is(err, ErrNotFound) && !errors.As(err, &se) {
+		e := errNotFound(rt.name, id)
+		e.err = err
+		return e
+	}
+	return err
+}

@@ -14,7 +14,7 @@ import (
 )
 
 // The PATCH engine (RFC 7644 §3.5.2) works on the document form of a
-// resource (see resource.go). It accepts the union of what the RFC allows
+// resource (see document.go). It accepts the union of what the RFC allows
 // and what Entra ID and Okta send: op names in any case, path-less values
 // with dotted or URN-qualified keys, read-only attributes inside path-less
 // values (ignored), value-filter paths that create the item they name, and

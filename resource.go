@@ -130,3 +130,32 @@ type Meta struct {
 // string, bool, json.Number, map[string]any and []any; an unassigned
 // attribute has no key (never a nil value). It holds "id" and "externalId",
 // never "meta", "schemas" or the read-only "groups".
+
+func metaOf[R Resource](r *R) *Meta {
+	switch x := any(r).(type) {
+	case *User:
+		return &x.Meta
+	case *Group:
+		return &x.Meta
+	}
+	return nil
+}
+
+func idOf[R Resource](r *R) string {
+	switch x := any(r).(type) {
+	case *User:
+		return x.ID
+	case *Group:
+		return x.ID
+	}
+	return ""
+}
+
+func setID[R Resource](r *R, id string) {
+	switch x := any(r).(type) {
+	case *User:
+		x.ID = id
+	case *Group:
+		x.ID = id
+	}
+}

@@ -1,37 +1,3 @@
-// Package scim serves SCIM 2.0 (RFC 7643, RFC 7644) user and group
-// provisioning from identity providers such as Microsoft Entra ID and Okta,
-// as one [net/http.Handler] that an application mounts in its own server.
-//
-// The application supplies persistence by implementing [UserStore] and
-// [GroupStore] (or using a package under store/, such as memstore); the
-// handler does the rest of SCIM: routing, validation against the schemas,
-// PATCH, filtering, sorting, paging, attribute projection, versioning,
-// errors and the discovery endpoints.
-//
-// # Mounting
-//
-//	users, groups := memstore.New()
-//	h := scim.NewHandler(users, groups, scim.WithBearerToken(os.Getenv("SCIM_TOKEN")))
-//	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
-//
-// # Authentication fails closed
-//
-// A handler always knows how it authenticates requests, or it does not
-// start: [NewHandler] panics unless one of [WithBearerToken],
-// [WithTokenValidator], [WithAuthenticator] or [WithoutAuthentication] is
-// given, and it panics when WithBearerToken is given an empty or blank
-// token, so that an unset environment variable never serves a directory to
-// anyone who asks. Serving without authentication takes the explicit
-// WithoutAuthentication, for applications whose own middleware
-// authenticates every request first.
-//
-// # Tenancy
-//
-// The request's context reaches every store call. A multi-tenant
-// application resolves the tenant of a request (in an [Authenticator], or
-// in its own middleware), puts it in the context with [ContextWithTenant],
-// and memstore and sqlstore partition their data by it; an application's
-// own store reads it with [TenantFromContext].
 package scim
 
 import (
@@ -66,6 +32,12 @@ type config struct {
 	maxBulkBytes     int64
 	documentationURI string
 }
+
+// Bulk defaults (RFC 7644 §3.7), advertised in /ServiceProviderConfig.
+const (
+	defaultMaxBulkOperations = 1000
+	defaultMaxBulkPayload    = 1 << 20
+)
 
 func defaultConfig() *config {
 	return &config{
@@ -233,4 +205,36 @@ func WithPatchNoContent() Option {
 // default it is absent.
 func WithDocumentationURI(uri string) Option {
 	return func(c *config) { c.documentationURI = uri }
+}
+
+// WithBulk enables /Bulk with the given limits, advertised in
+// /ServiceProviderConfig as bulk.maxOperations and bulk.maxPayloadSize: a
+// BulkRequest with more operations, or a body larger than maxPayloadBytes,
+// gets 413. A non-positive argument keeps that limit's default. Bulk is
+// enabled by default with at most 1000 operations and 1 MiB (1048576
+// bytes); each operation's data is also subject to [WithMaxBodyBytes], as
+// the same request sent alone would be.
+func WithBulk(maxOperations int, maxPayloadBytes int64) Option {
+	return func(c *config) {
+		if maxOperations > 0 {
+			c.maxBulkOps = maxOperations
+		} else if c.maxBulkOps <= 0 {
+			c.maxBulkOps = defaultMaxBulkOperations
+		}
+		if maxPayloadBytes > 0 {
+			c.maxBulkBytes = maxPayloadBytes
+		} else if c.maxBulkBytes <= 0 {
+			c.maxBulkBytes = defaultMaxBulkPayload
+		}
+	}
+}
+
+// WithoutBulk disables /Bulk: it answers 501 Not Implemented and
+// /ServiceProviderConfig says bulk.supported false. By default bulk is
+// enabled (see [WithBulk]).
+func WithoutBulk() Option {
+	return func(c *config) {
+		c.maxBulkOps = 0
+		c.maxBulkBytes = 0
+	}
 }

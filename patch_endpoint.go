@@ -1,12 +1,13 @@
 package scim
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"reflect"
-	"strings"
 )
+
+// The PATCH endpoint (RFC 7644 §3.5.2): it reads the resource, applies the
+// PatchOp with the engine of patch.go, and writes the result back.
 
 // maxPatchAttempts bounds the read-modify-write retries of a PATCH that
 // races with other writers to the same resource.
@@ -119,38 +120,4 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 		writeResource(h, w, r, rt, http.StatusOK, result, p)
 		return
 	}
-}
-
-func writeNoContent(w http.ResponseWriter, version string) {
-	if version != "" {
-		w.Header().Set("ETag", version)
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// normalizeETag returns a single entity tag of an If-Match value in weak
-// form, the form stores keep in Meta.Version.
-func normalizeETag(v string) string {
-	v = strings.Trim(v, " \t")
-	if strings.HasPrefix(v, "W/") {
-		return v
-	}
-	return "W/" + v
-}
-
-// ifVersion returns the version a conditional write passes to the store for
-// the If-Match value want: its tag in weak form or, when want lists several
-// tags, the current version if one of them matches it (RFC 7232 §3.1).
-func ifVersion[R Resource](ctx context.Context, store Store[R], id, want string) (string, error) {
-	if !strings.Contains(want, ",") {
-		return normalizeETag(want), nil
-	}
-	cur, err := store.Get(ctx, id, ReadOptions{SkipMembership: true})
-	if err != nil {
-		return "", err
-	}
-	if v := metaOf(cur).Version; etagMatches(want, v) {
-		return v, nil
-	}
-	return "", ErrPreconditionFailed
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -68,5 +69,37 @@ func TestAppendStringMultiByte(t *testing.T) {
 		"eight888\xffbad", "\"quoted\" and \\back\\", "tab\tnew\nline\rcr\x7fdel\bbs\fff",
 	} {
 		requireLikeJSON(t, s, s)
+	}
+}
+
+func TestAppendTimeMatchesAppendFormat(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2026, 11, 29, 0, 14, 36, 530_000_000, time.UTC),
+		time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		time.Date(1999, 12, 31, 23, 59, 59, 999_999_999, time.FixedZone("x", 3600)),
+		time.Date(2026, 6, 1, 12, 0, 0, 100_000_000, time.UTC),
+		time.Date(2026, 6, 1, 12, 0, 0, 1_000_000, time.UTC),
+		time.Date(2026, 6, 1, 12, 0, 0, 999_999, time.UTC),
+		time.Date(12345, 6, 1, 12, 0, 0, 0, time.UTC),
+	} {
+		want := `"` + tm.UTC().Format("2006-01-02T15:04:05.999Z07:00") + `"`
+		if got := string(appendTime(nil, tm)); got != want {
+			t.Errorf("appendTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
+
+func TestAppendStringEscapes(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":          `"plain"`,
+		`a"b\c`:          `"a\"b\\c"`,
+		"tab\there\n":    `"tab\there\n"`,
+		"\x01":           `"\u0001"`,
+		"é and \u2028":   `"é and \u2028"`,
+		"bad \xff utf-8": `"bad \ufffd utf-8"`,
+	} {
+		if got := string(appendString(nil, in)); got != want {
+			t.Errorf("appendString(%q) = %s, want %s", in, got, want)
+		}
 	}
 }

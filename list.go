@@ -1,0 +1,112 @@
+package scim
+
+import (
+	"net/http"
+)
+
+// The list and search endpoints (RFC 7644 §3.4.2, §3.4.3): GET on a
+// resource type or the root, and POST .search.
+
+// list answers a list or search request with a ListResponse.
+func list[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], s *searchRequest) {
+	if s == nil {
+		s = searchFromQuery(r)
+	}
+	q, p, err := h.query(rt, s)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if rt == h.userRT && h.userLender != nil {
+		h.listLent(w, r, q, p)
+		return
+	}
+	page, err := store.List(r.Context(), q)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	bp := bufPool.Get().(*[]byte)
+	lw := listWriter{b: (*bp)[:0]}
+	lw.begin(page.TotalResults, len(page.Resources), q.StartIndex)
+	e := encoder{rt: rt, p: p, base: h.baseURL(r)}
+	for _, res := range page.Resources {
+		lw.next()
+		lw.b = appendResource(&e, lw.b, res)
+	}
+	lw.end()
+	h.writeJSON(w, http.StatusOK, lw.b)
+	*bp = lw.b[:0]
+	bufPool.Put(bp)
+}
+
+// rootList answers GET on the SCIM root (RFC 7644 §3.4.2.1).
+func (h *handler) rootList(w http.ResponseWriter, r *http.Request) {
+	h.searchAll(w, r, searchFromQuery(r))
+}
+
+// rootSearch answers POST /.search (RFC 7644 §3.4.3).
+func (h *handler) rootSearch(w http.ResponseWriter, r *http.Request) {
+	s, err := h.readSearch(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.searchAll(w, r, s)
+}
+
+// searchAll searches Users and then Groups as one result: a filter that
+// only one resource type can evaluate selects from that type alone. Sorting
+// applies within each type; Users come first.
+func (h *handler) searchAll(w http.ResponseWriter, r *http.Request, s *searchRequest) {
+	uq, up, uerr := h.query(h.userRT, s)
+	gq, gp, gerr := h.query(h.groupRT, s)
+	if uerr != nil && gerr != nil {
+		h.writeError(w, r, uerr)
+		return
+	}
+	ctx := r.Context()
+	var users *Page[User]
+	groups := &Page[Group]{}
+	start, count := 1, 0
+	if uerr == nil {
+		start, count = uq.StartIndex, uq.Count
+		var err error
+		if users, err = h.users.List(ctx, uq); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+	} else {
+		users = &Page[User]{}
+	}
+	if gerr == nil {
+		start, count = gq.StartIndex, gq.Count
+		// Continue the page into groups where the users ran out.
+		if users.TotalResults >= start {
+			gq.StartIndex = 1
+			gq.Count = max(count-len(users.Resources), 0)
+		} else {
+			gq.StartIndex = start - users.TotalResults
+		}
+		var err error
+		if groups, err = h.groups.List(ctx, gq); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+	}
+	base := h.baseURL(r)
+	lw := listWriter{}
+	lw.begin(users.TotalResults+groups.TotalResults, len(users.Resources)+len(groups.Resources), start)
+	ue := encoder{rt: h.userRT, p: up, base: base}
+	for _, u := range users.Resources {
+		lw.next()
+		lw.b = ue.appendUser(lw.b, u)
+	}
+	ge := encoder{rt: h.groupRT, p: gp, base: base}
+	for _, g := range groups.Resources {
+		lw.next()
+		lw.b = ge.appendGroup(lw.b, g)
+	}
+	lw.end()
+	h.writeJSON(w, http.StatusOK, lw.b)
+}

@@ -1,0 +1,100 @@
+package scim
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+)
+
+// Writing responses: one resource, a ListResponse, no content, or an error,
+// with the SCIM media type and the headers that go with each.
+
+const scimContentType = "application/scim+json"
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// writeError writes err as a SCIM error response. Internal errors are
+// logged and answered with a generic detail.
+func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e, internal := toError(err)
+	if internal {
+		h.cfg.logger.ErrorContext(r.Context(), "scim: internal error", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	writeErrorResponse(w, e)
+}
+
+func (h *handler) writeJSON(w http.ResponseWriter, status int, b []byte) {
+	writeBody(w, status, b, "")
+}
+
+// autoLengthMax is the largest body for which net/http sets Content-Length
+// itself (without allocating) when the handler writes it at once and
+// returns: its buffer before it switches to chunked encoding.
+const autoLengthMax = 2048
+
+// writeBody writes b as a SCIM response with status and, unless etag is
+// empty, an ETag. The header values share one allocation, and keys are
+// given in canonical form so that setting them allocates nothing more.
+func writeBody(w http.ResponseWriter, status int, b []byte, etag string) {
+	hdr := w.Header()
+	vals := make([]string, 3)
+	vals[0] = scimContentType
+	hdr["Content-Type"] = vals[0:1:1]
+	if etag != "" {
+		vals[1] = etag
+		hdr["Etag"] = vals[1:2:2]
+	}
+	if len(b) > autoLengthMax {
+		vals[2] = strconv.Itoa(len(b))
+		hdr["Content-Length"] = vals[2:3:3]
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeResource writes one resource with its ETag and, for 201, Location.
+func writeResource[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, status int, res *R, p *projection) {
+	base := h.baseURL(r)
+	m := metaOf(res)
+	if status == http.StatusCreated {
+		w.Header().Set("Location", base+rt.endpoint+"/"+idOf(res))
+	}
+	bp := bufPool.Get().(*[]byte)
+	e := encoder{rt: rt, p: p, base: base}
+	b := appendResource(&e, (*bp)[:0], res)
+	writeBody(w, status, b, m.Version)
+	*bp = b[:0]
+	bufPool.Put(bp)
+}
+
+func writeNoContent(w http.ResponseWriter, version string) {
+	if version != "" {
+		w.Header().Set("ETag", version)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// listWriter writes a ListResponse.
+type listWriter struct {
+	b []byte
+	n int
+}
+
+func (l *listWriter) begin(total, items, start int) {
+	l.b = append(l.b, `{"schemas":["`+ListResponseSchema+`"],"totalResults":`...)
+	l.b = strconv.AppendInt(l.b, int64(total), 10)
+	l.b = append(l.b, `,"itemsPerPage":`...)
+	l.b = strconv.AppendInt(l.b, int64(items), 10)
+	l.b = append(l.b, `,"startIndex":`...)
+	l.b = strconv.AppendInt(l.b, int64(start), 10)
+	l.b = append(l.b, `,"Resources":[`...)
+}
+
+func (l *listWriter) next() {
+	if l.n > 0 {
+		l.b = append(l.b, ',')
+	}
+	l.n++
+}
+
+func (l *listWriter) end() { l.b = append(l.b, "]}"...) }
