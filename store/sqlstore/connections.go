@@ -102,7 +102,7 @@ const (
 	qInsertCredential = `INSERT INTO scim_credentials (id, connection_id, tenant, kind, hash, parent_id, created, expires)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	qConnectionExists = `SELECT COUNT(*) FROM scim_connections WHERE tenant = ? AND id = ?`
-	qCredentials = `SELECT ` + credColumns + ` FROM scim_credentials c
+	qCredentials      = `SELECT ` + credColumns + ` FROM scim_credentials c
 WHERE c.tenant = ? AND c.connection_id = ? AND c.kind <> 'access_token' ORDER BY c.created, c.id`
 	qCredentialExists = `SELECT COUNT(*) FROM scim_credentials WHERE tenant = ? AND id = ?`
 	qRevoke           = `UPDATE scim_credentials SET revoked = ? WHERE tenant = ? AND (id = ? OR parent_id = ?) AND revoked IS NULL`
