@@ -3,6 +3,7 @@ package connections_test
 import (
 	"testing"
 
+	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/connections"
 	"github.com/scimkit/scim/connections/connectionstest"
 	"github.com/scimkit/scim/store/memstore"
@@ -10,4 +11,27 @@ import (
 
 func TestMemstoreConformance(t *testing.T) {
 	connectionstest.Run(t, func(t *testing.T) connections.Store { return memstore.NewConnections() })
+}
+
+// TestTenantIsolation runs the two-tenant HTTP suite on memstore, with
+// each tenant's requests authenticated by a token of its connection.
+func TestTenantIsolation(t *testing.T) {
+	store := memstore.NewConnections()
+	m := connections.NewManager(store)
+	ctx := t.Context()
+	var tokens []string
+	for _, tenant := range []string{"acme", "globex"} {
+		c, err := m.Create(ctx, tenant, tenant+" Entra ID", connections.ProviderEntraID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := m.IssueToken(ctx, tenant, c.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, tok.Secret.Reveal())
+	}
+	users, groups := memstore.New()
+	h := scim.NewHandler(users, groups, scim.WithAuthenticator(connections.NewAuthenticator(store)))
+	connectionstest.RunTenantIsolation(t, h, tokens[0], tokens[1])
 }
