@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"log/slog"
 	"strings"
+	"unsafe"
 )
 
 // The format of a secret, such as a token:
@@ -96,7 +97,10 @@ func parseSecret(s string) (k Kind, id string, ok bool) {
 	if len(body) != bodyChars {
 		return "", "", false
 	}
-	for i := 0; i < len(body); i++ {
+	// The id is checked character by character, as it is looked up; the
+	// random part is left to the check, which any change to it fails
+	// (and then to the hash).
+	for i := 0; i < idChars; i++ {
 		if b32value(body[i]) < 0 {
 			return "", "", false
 		}
@@ -105,16 +109,26 @@ func parseSecret(s string) (k Kind, id string, ok bool) {
 	// zero), as EncodeToString writes 4 bytes.
 	var check uint64
 	for i := len(s) - checkChars; i < len(s); i++ {
-		check = check<<5 | uint64(b32value(s[i]))
+		v := b32value(s[i])
+		if v < 0 {
+			return "", "", false
+		}
+		check = check<<5 | uint64(v)
 	}
-	// Through a stack buffer, so the conversion does not allocate.
-	var buf [len(SecretPrefix) + 4 + bodyChars]byte
-	n := copy(buf[:], s[:len(s)-checkChars])
-	if check&7 != 0 || uint32(check>>3) != crc32.ChecksumIEEE(buf[:n]) {
+	if check&7 != 0 || uint32(check>>3) != crcString(s[:len(s)-checkChars]) {
 		return "", "", false
 	}
 	return k, body[:idChars], true
 }
+
+// stringBytes returns the bytes of s without copying them, for the hash
+// functions below, which only read them: converting a secret to a []byte
+// on every request would allocate, as both hash packages let their input
+// escape.
+func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// crcString returns the CRC-32 (IEEE) of s.
+func crcString(s string) uint32 { return crc32.ChecksumIEEE(stringBytes(s)) }
 
 // b32value returns the value of a base32 digit of alphabet, or -1.
 func b32value(c byte) int {
@@ -128,16 +142,7 @@ func b32value(c byte) int {
 }
 
 // hashSecret returns the SHA-256 of s.
-func hashSecret(s string) Hash {
-	// Through a stack buffer, so the conversion of a secret of the usual
-	// length does not allocate.
-	var buf [128]byte
-	if len(s) <= len(buf) {
-		n := copy(buf[:], s)
-		return sha256.Sum256(buf[:n])
-	}
-	return sha256.Sum256([]byte(s))
-}
+func hashSecret(s string) Hash { return sha256.Sum256(stringBytes(s)) }
 
 // Secret is a secret this package made: a token, client secret or access
 // token. It exists only in the value returned when it was made; the store

@@ -145,8 +145,8 @@ func (Hash) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 // not serve LookupCredential from a cache.
 //
 // Stores keep times to the microsecond at least, and return them in UTC.
-// Every method returns copies: changing a returned value does not change
-// the store. Methods that name a tenant treat a connection or credential of
+// Every method but LookupCredential returns copies: changing a returned
+// value does not change the store. Methods that name a tenant treat a connection or credential of
 // another tenant exactly as one that does not exist.
 type Store interface {
 	// CreateConnection stores c, whose fields the caller has all set
@@ -205,7 +205,10 @@ type Store interface {
 	// LookupCredential returns the credential id, of any kind and any
 	// tenant, and its connection, or an error wrapping ErrNotFound. It
 	// runs on every authenticated request: one indexed read, never a
-	// write, and never a stale answer.
+	// write, and never a stale answer. What it returns is lent to the
+	// caller, who must not change it, so that an in-memory store need
+	// not copy on every request; a later write must not change it either
+	// (store a new value instead).
 	LookupCredential(ctx context.Context, id string) (*Credential, *Connection, error)
 
 	// TouchCredential sets the LastUsed of the credential id to at, unless

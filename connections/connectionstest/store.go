@@ -421,10 +421,13 @@ func testReturnsCopies(t *testing.T, e *env) {
 	cr, gc := e.lookup(t, tok.ID)
 	require.NotEqual(t, tok.Hash, cr.Hash, "the store keeps a copy of the credential")
 	require.False(t, gc.Disabled)
-	cr.Revoked, gc.Disabled = e.now, true
-	cr2, gc2 := e.lookup(t, tok.ID)
-	require.True(t, cr2.Revoked.IsZero(), "changing a returned credential does not change the store")
-	require.False(t, gc2.Disabled)
+	// LookupCredential lends its result: a later write leaves it alone.
+	require.NoError(t, e.store.RevokeCredential(e.ctx, e.tenantA, tok.ID, e.tick()))
+	dis := *c
+	dis.DisplayName, dis.Disabled = "conn", true
+	require.NoError(t, e.store.UpdateConnection(e.ctx, &dis))
+	require.True(t, cr.Revoked.IsZero(), "a write changed a credential lent earlier")
+	require.False(t, gc.Disabled, "a write changed a connection lent earlier")
 	creds, err := e.store.Credentials(e.ctx, e.tenantA, c.ID)
 	require.NoError(t, err)
 	creds[0].Kind = connections.KindAccessToken

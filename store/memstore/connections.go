@@ -247,9 +247,10 @@ func (s *Connections) LookupCredential(_ context.Context, id string) (*connectio
 	if cr == nil || c == nil {
 		return nil, nil, notFound("credential", id)
 	}
-	// Stored values are never changed in place, so they are copied
-	// outside the lock.
-	return copyCred(cr), copyConn(c), nil
+	// Stored values are never changed in place (a write stores a new
+	// value), so they can be lent, as the contract allows, without a copy
+	// on every request.
+	return cr, c, nil
 }
 
 // TouchCredential implements [connections.Store].
