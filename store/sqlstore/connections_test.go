@@ -1,10 +1,13 @@
 package sqlstore_test
 
 import (
+	"context"
 	"database/sql"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -111,4 +114,121 @@ func runRevocationAcrossReplicas(t *testing.T, d sqlstore.Dialect, db1, db2 *sql
 
 	require.NoError(t, m1.Delete(ctx, tenant, conn))
 	require.Equal(t, http.StatusUnauthorized, get(h2, spare.Secret.Reveal()), "deleted on replica 1, refused by replica 2 at once")
+}
+
+// seedConnections creates conns connections of tenant with perConn tokens
+// each, and returns the tokens.
+func seedConnections(tb testing.TB, m *connections.Manager, tenant string, conns, perConn int) []*connections.Issued {
+	tb.Helper()
+	var out []*connections.Issued
+	for i := range conns {
+		c, err := m.Create(context.Background(), tenant, fmt.Sprintf("conn %d", i), connections.ProviderOther)
+		require.NoError(tb, err)
+		for range perConn {
+			tok, err := m.IssueToken(context.Background(), tenant, c.ID, 0)
+			require.NoError(tb, err)
+			out = append(out, tok)
+		}
+	}
+	return out
+}
+
+// TestConnectionsLookupPlan checks that authenticating a request is one
+// statement that finds the credential and its connection through their
+// primary keys, at the scale of a SaaS with thousands of customers (on a
+// table of a few pages, PostgreSQL rightly prefers reading it whole).
+func TestConnectionsLookupPlan(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
+		m := connections.NewManager(sqlstore.NewConnections(db, d))
+		tenant := "plan-" + uniquePrefix()
+		toks := seedConnections(t, m, tenant, 3, 2)
+		id := toks[len(toks)/2].Credential.ID
+		var plan []string
+		if d == sqlstore.Postgres {
+			// 5,000 more connections with a token each, written directly.
+			_, err := db.Exec(`INSERT INTO scim_connections (id, tenant, display_name, provider, created, disabled)
+SELECT $1 || '-' || i, $1, 'bulk', 'other', now(), false FROM generate_series(1, 5000) i`, tenant)
+			require.NoError(t, err)
+			_, err = db.Exec(`INSERT INTO scim_credentials (id, connection_id, tenant, kind, hash, created)
+SELECT $1 || '-c' || i, $1 || '-' || i, $1, 'token', sha256(i::text::bytea), now() FROM generate_series(1, 5000) i`, tenant)
+			require.NoError(t, err)
+			_, err = db.Exec("ANALYZE scim_credentials, scim_connections")
+			require.NoError(t, err)
+			rows, err := db.Query("EXPLAIN "+sqlstore.LookupCredentialSQL(d), id)
+			require.NoError(t, err)
+			for rows.Next() {
+				var line string
+				require.NoError(t, rows.Scan(&line))
+				plan = append(plan, line)
+			}
+			require.NoError(t, rows.Err())
+			text := strings.Join(plan, "\n")
+			require.Contains(t, text, "Index Scan using scim_credentials_pkey", text)
+			require.Contains(t, text, "Index Scan using scim_connections_pkey", text)
+			require.NotContains(t, text, "Seq Scan", text)
+			return
+		}
+		rows, err := db.Query("EXPLAIN QUERY PLAN "+sqlstore.LookupCredentialSQL(d), id)
+		require.NoError(t, err)
+		for rows.Next() {
+			var a, b, c int
+			var detail string
+			require.NoError(t, rows.Scan(&a, &b, &c, &detail))
+			plan = append(plan, detail)
+		}
+		require.NoError(t, rows.Err())
+		require.Len(t, plan, 2, "%q", plan)
+		for _, step := range plan {
+			require.Regexp(t, `^SEARCH \w+ USING INDEX sqlite_autoindex_scim_(credentials|connections)_1 \(id=\?\)$`, step)
+		}
+	})
+}
+
+// BenchmarkConnectionsAuthenticate is the authentication of one request
+// against the SQL connection store (among 1,000 tokens), beside a bare
+// primary-key read of the same table for comparison.
+func BenchmarkConnectionsAuthenticate(b *testing.B) {
+	for _, dl := range dialects {
+		b.Run(dl.name, func(b *testing.B) {
+			db := benchDB(b, dl.name)
+			store := sqlstore.NewConnections(db, dl.d)
+			toks := seedConnections(b, connections.NewManager(store), "bench-"+uniquePrefix(), 100, 10)
+			a := connections.NewAuthenticator(store)
+			reqs := make([]*http.Request, len(toks))
+			for i, tok := range toks {
+				reqs[i] = httptest.NewRequest(http.MethodGet, "/Users", nil)
+				reqs[i].Header.Set("Authorization", "Bearer "+tok.Secret.Reveal())
+				_, err := a.Authenticate(reqs[i]) // records the first use now
+				require.NoError(b, err)
+			}
+			b.Run("authenticate", func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					if _, err := a.Authenticate(reqs[(i*7919)%len(reqs)]); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+			q := "SELECT kind FROM scim_credentials WHERE id = ?"
+			if dl.d == sqlstore.Postgres {
+				q = "SELECT kind FROM scim_credentials WHERE id = $1"
+			}
+			stmt, err := db.Prepare(q)
+			require.NoError(b, err)
+			defer stmt.Close()
+			b.Run("select-by-primary-key", func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				var kind string
+				for b.Loop() {
+					if err := stmt.QueryRow(toks[(i*7919)%len(toks)].Credential.ID).Scan(&kind); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+		})
+	}
 }
