@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/scimkit/scim"
@@ -65,6 +66,11 @@ func checkName(name string) error {
 	if len(name) > maxNameLen || !utf8.ValidString(name) {
 		return fmt.Errorf("%w: display name is not valid UTF-8 of at most %d bytes", ErrInvalid, maxNameLen)
 	}
+	// A name is shown to people, in consoles and terminals: no control
+	// characters, which could rewrite what a terminal shows.
+	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%w: display name contains a control character", ErrInvalid)
+	}
 	return nil
 }
 
@@ -72,7 +78,8 @@ func checkName(name string) error {
 // provider of kind p (a hint; "" is stored as [ProviderOther]). It has no
 // credential yet: issue one with [Manager.IssueToken] or
 // [Manager.CreateClientSecret]. It returns an error wrapping [ErrInvalid]
-// for an empty tenant or display name, or one of more than 256 bytes.
+// for an empty tenant or display name, one of more than 256 bytes, or a
+// display name with a control character.
 func (m *Manager) Create(ctx context.Context, tenant, displayName string, p Provider) (*Connection, error) {
 	if err := checkTenant(tenant); err != nil {
 		return nil, err
