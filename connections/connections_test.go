@@ -1,6 +1,7 @@
 package connections_test
 
 import (
+	"log/slog"
 	"testing"
 
 	"github.com/scimkit/scim"
@@ -32,6 +33,8 @@ func TestTenantIsolation(t *testing.T) {
 		tokens = append(tokens, tok.Secret.Reveal())
 	}
 	users, groups := memstore.New()
-	h := scim.NewHandler(users, groups, scim.WithAuthenticator(connections.NewAuthenticator(store)))
+	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
+	h := scim.NewHandler(users, groups, scim.WithLogger(logger),
+		scim.WithAuthenticator(connections.NewAuthenticator(store, connections.WithLogger(logger))))
 	connectionstest.RunTenantIsolation(t, h, tokens[0], tokens[1])
 }

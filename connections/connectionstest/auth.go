@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -47,9 +48,11 @@ type authEnv struct {
 	th    *connections.TokenHandler
 }
 
-func newAuthEnv(e *env, opts ...connections.Option) *authEnv {
+func newAuthEnv(t *testing.T, e *env, opts ...connections.Option) *authEnv {
 	c := &clock{now: time.Now().UTC()}
-	opts = append([]connections.Option{connections.WithClock(c.Now)}, opts...)
+	// Logged to the test's output, which a CI step scans for secrets.
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts = append([]connections.Option{connections.WithClock(c.Now), connections.WithLogger(logger)}, opts...)
 	return &authEnv{env: e, clock: c,
 		m:  connections.NewManager(e.store, opts...),
 		a:  connections.NewAuthenticator(e.store, opts...),
@@ -103,7 +106,7 @@ func issued(t *testing.T) func(*connections.Issued, error) *connections.Issued {
 }
 
 func testAuthenticator(t *testing.T, e *env) {
-	ae := newAuthEnv(e)
+	ae := newAuthEnv(t, e)
 	mustIssue := issued(t)
 	connA, err := ae.m.Create(e.ctx, e.tenantA, "A's Entra ID", connections.ProviderEntraID)
 	require.NoError(t, err)
@@ -257,7 +260,7 @@ func grant(id, secret string) url.Values {
 }
 
 func testTokenHandler(t *testing.T, e *env) {
-	ae := newAuthEnv(e, connections.WithAccessTokenLifetime(2*time.Hour))
+	ae := newAuthEnv(t, e, connections.WithAccessTokenLifetime(2*time.Hour))
 	mustIssue := issued(t)
 	connA, err := ae.m.Create(e.ctx, e.tenantA, "A", connections.ProviderEntraID)
 	require.NoError(t, err)

@@ -47,7 +47,10 @@ func startWith(t *testing.T, dsn, token string, logs io.Writer) string {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, token, dsn, slog.New(slog.NewTextHandler(logs, nil))) }()
+	// The log goes to the test's output too, which a CI step scans for
+	// secrets.
+	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	go func() { done <- serve(ctx, ln, token, dsn, logger) }()
 	root := "http://" + ln.Addr().String()
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(root + "/healthz")

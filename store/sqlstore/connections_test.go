@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -52,7 +53,9 @@ func TestConnectionsTenantIsolation(t *testing.T) {
 		p := uniquePrefix()
 		toks := issueTokens(t, connections.NewManager(store), "acme-"+p, "globex-"+p)
 		users, groups := sqlstore.New(db, d)
-		h := scim.NewHandler(users, groups, scim.WithAuthenticator(connections.NewAuthenticator(store)))
+		logger := slog.New(slog.NewTextHandler(t.Output(), nil)) // scanned for secrets by CI
+		h := scim.NewHandler(users, groups, scim.WithLogger(logger),
+			scim.WithAuthenticator(connections.NewAuthenticator(store, connections.WithLogger(logger))))
 		connectionstest.RunTenantIsolation(t, h, toks[0].Secret.Reveal(), toks[1].Secret.Reveal())
 	})
 }
@@ -75,8 +78,9 @@ func runRevocationAcrossReplicas(t *testing.T, d sqlstore.Dialect, db1, db2 *sql
 	replica := func(db *sql.DB) (*connections.Manager, http.Handler) {
 		store := sqlstore.NewConnections(db, d)
 		users, groups := sqlstore.New(db, d)
-		return connections.NewManager(store), scim.NewHandler(users, groups,
-			scim.WithAuthenticator(connections.NewAuthenticator(store)))
+		logger := slog.New(slog.NewTextHandler(t.Output(), nil)) // scanned for secrets by CI
+		return connections.NewManager(store), scim.NewHandler(users, groups, scim.WithLogger(logger),
+			scim.WithAuthenticator(connections.NewAuthenticator(store, connections.WithLogger(logger))))
 	}
 	m1, h1 := replica(db1)
 	_, h2 := replica(db2)
