@@ -118,10 +118,16 @@ func (a *Authenticator) recordUse(ctx context.Context, cred *Credential, now tim
 	if iv <= 0 || now.Sub(cred.LastUsed) < iv || !a.touch.claim(cred.ID, now, iv) {
 		return
 	}
-	if err := a.store.TouchCredential(ctx, cred.ID, now.UTC().Truncate(time.Microsecond)); err != nil && a.cfg.logger != nil {
+	// The write finishes even if the client goes away meanwhile.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), touchTimeout)
+	defer cancel()
+	if err := a.store.TouchCredential(wctx, cred.ID, now.UTC().Truncate(time.Microsecond)); err != nil && a.cfg.logger != nil {
 		a.cfg.logger.WarnContext(ctx, "connections: recording a credential's last use", "credential", cred.ID, "error", err)
 	}
 }
+
+// touchTimeout bounds the LastUsed write a request makes.
+const touchTimeout = 5 * time.Second
 
 // touchLimiter remembers when this process last wrote each credential's
 // LastUsed, so that concurrent requests do not all write it when it falls
