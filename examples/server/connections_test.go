@@ -39,19 +39,19 @@ func issuedVars(t *testing.T, stdout string) map[string]string {
 	return vars
 }
 
-// startWith serves dsn with token (which may be empty) until the test
-// ends, logging to logs, and returns the server's root URL.
-func startWith(t *testing.T, dsn, token string, logs io.Writer) string {
+// startServer serves dsn with token (which may be empty) on a free
+// loopback port, logging to logs and to the test's output (which a CI step
+// scans for secrets), until the returned stop is called; it returns the
+// server's root URL.
+func startServer(t *testing.T, dsn, token string, logs io.Writer) (root string, stop func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	// The log goes to the test's output too, which a CI step scans for
-	// secrets.
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	go func() { done <- serve(ctx, ln, token, dsn, logger) }()
-	root := "http://" + ln.Addr().String()
+	root = "http://" + ln.Addr().String()
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(root + "/healthz")
 		if err == nil {
@@ -59,7 +59,7 @@ func startWith(t *testing.T, dsn, token string, logs io.Writer) string {
 		}
 		return err == nil && resp.StatusCode == 200
 	}, 10*time.Second, 20*time.Millisecond)
-	t.Cleanup(func() {
+	return root, func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -67,7 +67,14 @@ func startWith(t *testing.T, dsn, token string, logs io.Writer) string {
 		case <-time.After(15 * time.Second):
 			t.Fatal("server did not stop")
 		}
-	})
+	}
+}
+
+// startWith is startServer, stopped when the test ends.
+func startWith(t *testing.T, dsn, token string, logs io.Writer) string {
+	t.Helper()
+	root, stop := startServer(t, dsn, token, logs)
+	t.Cleanup(stop)
 	return root
 }
 

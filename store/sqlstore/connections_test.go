@@ -35,11 +35,7 @@ func issueTokens(t *testing.T, m *connections.Manager, tenants ...string) []*con
 	t.Helper()
 	var out []*connections.Issued
 	for _, tenant := range tenants {
-		c, err := m.Create(t.Context(), tenant, tenant+" IdP", connections.ProviderOther)
-		require.NoError(t, err)
-		tok, err := m.IssueToken(t.Context(), tenant, c.ID, 0)
-		require.NoError(t, err)
-		out = append(out, tok)
+		out = append(out, seedConnections(t, m, tenant, 1, 1)...)
 	}
 	return out
 }
