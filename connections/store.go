@@ -205,7 +205,11 @@ type Store interface {
 	// LookupCredential returns the credential id, of any kind and any
 	// tenant, and its connection, or an error wrapping ErrNotFound. It
 	// runs on every authenticated request: one indexed read, never a
-	// write, and never a stale answer. What it returns is lent to the
+	// write, and never a stale answer. For an access token, Revoked and
+	// Expires account for its Parent too (revoked if the parent is, and
+	// expiring no later than it), so that a token issued as its client
+	// secret was being revoked, which the cascade of RevokeCredential
+	// may miss, is refused all the same. What it returns is lent to the
 	// caller, who must not change it, so that an in-memory store need
 	// not copy on every request; a later write must not change it either
 	// (store a new value instead).

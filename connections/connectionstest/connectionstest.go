@@ -84,6 +84,7 @@ var tests = []test{
 	{"RevokeCredential", testRevokeCredential},
 	{"ExpireCredential", testExpireCredential},
 	{"LookupSeesEveryWrite", testLookupSeesEveryWrite},
+	{"LookupAccountsForParent", testLookupAccountsForParent},
 	{"TouchCredential", testTouchCredential},
 	{"DeleteExpired", testDeleteExpired},
 	{"ReturnsCopies", testReturnsCopies},

@@ -294,6 +294,34 @@ func testRevokeCredential(t *testing.T, e *env) {
 	require.True(t, got.Revoked.IsZero())
 }
 
+func testLookupAccountsForParent(t *testing.T, e *env) {
+	c := e.newConn(t, e.tenantA, "conn")
+	cs := e.newCred(t, e.tenantA, c, connections.KindClientSecret, "")
+	revokedAt := e.tick()
+	require.NoError(t, e.store.RevokeCredential(e.ctx, e.tenantA, cs.ID, revokedAt))
+	// An access token stored after its client secret was revoked (as one
+	// issued while the revocation ran would be) is revoked all the same.
+	late := e.newCred(t, e.tenantA, c, connections.KindAccessToken, cs.ID)
+	got, _ := e.lookup(t, late.ID)
+	require.False(t, got.Revoked.IsZero(), "an access token of a revoked client secret is revoked")
+
+	cs2 := e.newCred(t, e.tenantA, c, connections.KindClientSecret, "")
+	end := e.now.Add(time.Hour)
+	require.NoError(t, e.store.ExpireCredential(e.ctx, e.tenantA, cs2.ID, end))
+	late2 := &connections.Credential{ID: "cred" + random(), ConnectionID: c.ID, Kind: connections.KindAccessToken,
+		Parent: cs2.ID, Created: e.tick(), Expires: end.Add(time.Hour)}
+	require.NoError(t, e.store.CreateCredential(e.ctx, e.tenantA, late2))
+	got, _ = e.lookup(t, late2.ID)
+	requireTimeEqual(t, end, got.Expires, "an access token expires no later than its client secret")
+	require.True(t, got.Revoked.IsZero())
+	// A token's own earlier expiry stands.
+	early := &connections.Credential{ID: "cred" + random(), ConnectionID: c.ID, Kind: connections.KindAccessToken,
+		Parent: cs2.ID, Created: e.tick(), Expires: end.Add(-time.Minute)}
+	require.NoError(t, e.store.CreateCredential(e.ctx, e.tenantA, early))
+	got, _ = e.lookup(t, early.ID)
+	requireTimeEqual(t, end.Add(-time.Minute), got.Expires, "its own expiry when earlier")
+}
+
 func testExpireCredential(t *testing.T, e *env) {
 	c := e.newConn(t, e.tenantA, "conn")
 	tok := e.newCred(t, e.tenantA, c, connections.KindToken, "")

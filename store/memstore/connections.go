@@ -240,17 +240,42 @@ func (s *Connections) LookupCredential(_ context.Context, id string) (*connectio
 	s.mu.RLock()
 	cr := s.creds[id]
 	var c *connections.Connection
+	var parent *connections.Credential
 	if cr != nil {
 		c = s.conns[cr.ConnectionID]
+		if cr.Parent != "" {
+			parent = s.creds[cr.Parent]
+		}
 	}
 	s.mu.RUnlock()
 	if cr == nil || c == nil {
 		return nil, nil, notFound("credential", id)
 	}
+	if parent != nil && outlives(cr, parent) {
+		cp := *cr
+		inherit(&cp, parent)
+		cr = &cp
+	}
 	// Stored values are never changed in place (a write stores a new
 	// value), so they can be lent, as the contract allows, without a copy
 	// on every request.
 	return cr, c, nil
+}
+
+// outlives reports whether child would be usable longer than parent.
+func outlives(child, parent *connections.Credential) bool {
+	return (!parent.Revoked.IsZero() && child.Revoked.IsZero()) ||
+		(!parent.Expires.IsZero() && (child.Expires.IsZero() || parent.Expires.Before(child.Expires)))
+}
+
+// inherit makes child revoked if parent is, and expire no later than it.
+func inherit(child, parent *connections.Credential) {
+	if child.Revoked.IsZero() {
+		child.Revoked = parent.Revoked
+	}
+	if !parent.Expires.IsZero() && (child.Expires.IsZero() || parent.Expires.Before(child.Expires)) {
+		child.Expires = parent.Expires
+	}
 }
 
 // TouchCredential implements [connections.Store].

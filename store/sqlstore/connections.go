@@ -17,8 +17,9 @@ import (
 // GroupStore, in the tables scim_connections and scim_credentials that
 // [Migrate] creates. Every replica of an application that shares the
 // database sees a revocation or a disabled connection at its next request:
-// LookupCredential reads the database every time (one statement, two
-// primary-key lookups).
+// LookupCredential reads the database every time (one statement: the
+// credential, its connection and an access token's client secret, each by
+// primary key).
 type Connections struct {
 	db *sql.DB
 	d  Dialect
@@ -107,8 +108,9 @@ WHERE c.tenant = ? AND c.connection_id = ? AND c.kind <> 'access_token' ORDER BY
 	qCredentialExists = `SELECT COUNT(*) FROM scim_credentials WHERE tenant = ? AND id = ?`
 	qRevoke           = `UPDATE scim_credentials SET revoked = ? WHERE tenant = ? AND (id = ? OR parent_id = ?) AND revoked IS NULL`
 	qExpire           = `UPDATE scim_credentials SET expires = ? WHERE tenant = ? AND (id = ? OR parent_id = ?) AND (expires IS NULL OR expires > ?)`
-	qLookup           = `SELECT ` + credColumns + `, n.display_name, n.provider, n.created, n.disabled
-FROM scim_credentials c JOIN scim_connections n ON n.id = c.connection_id WHERE c.id = ?`
+	qLookup           = `SELECT ` + credColumns + `, n.display_name, n.provider, n.created, n.disabled, p.revoked, p.expires
+FROM scim_credentials c JOIN scim_connections n ON n.id = c.connection_id
+LEFT JOIN scim_credentials p ON p.id = c.parent_id WHERE c.id = ?`
 	qTouch         = `UPDATE scim_credentials SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)`
 	qDeleteExpired = `DELETE FROM scim_credentials WHERE id IN (SELECT id FROM scim_credentials
 WHERE kind = 'access_token' AND expires < ? LIMIT ` + deleteExpiredBatch + `)`
@@ -456,7 +458,9 @@ func (s *Connections) LookupCredential(ctx context.Context, id string) (*connect
 	var parent sql.NullString
 	var kind, provider string
 	n := &connections.Connection{}
-	dest := append(credDest(&c, &hash, &parent, &kind), &n.DisplayName, &provider, nullTime{&n.Created}, &n.Disabled)
+	var parentRevoked, parentExpires time.Time
+	dest := append(credDest(&c, &hash, &parent, &kind), &n.DisplayName, &provider, nullTime{&n.Created}, &n.Disabled,
+		nullTime{&parentRevoked}, nullTime{&parentExpires})
 	if err := s.queryRow(ctx, qLookup, id).Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, nil, fmt.Errorf("sqlstore: credential %q: %w", id, connections.ErrNotFound)
@@ -467,6 +471,13 @@ func (s *Connections) LookupCredential(ctx context.Context, id string) (*connect
 		return nil, nil, err
 	}
 	n.ID, n.Tenant, n.Provider = c.ConnectionID, c.Tenant, connections.Provider(provider)
+	// An access token is no more usable than its client secret.
+	if c.Revoked.IsZero() {
+		c.Revoked = parentRevoked
+	}
+	if !parentExpires.IsZero() && (c.Expires.IsZero() || parentExpires.Before(c.Expires)) {
+		c.Expires = parentExpires
+	}
 	return &c, n, nil
 }
 
