@@ -77,9 +77,9 @@ func (a *Authenticator) Authenticate(r *http.Request) (context.Context, error) {
 // Verify checks a bearer token (a token or an access token) and returns
 // its connection. It returns an error wrapping [scim.ErrUnauthenticated]
 // for a credential it refuses, [ErrDisabled] for one of a disabled
-// connection, and the store's error if it cannot read. Authenticate calls
-// it; an application calls it to accept the same tokens on endpoints of
-// its own.
+// connection, and the store's error if it cannot read. The connection is
+// the store's, lent: do not change it. Authenticate calls Verify; an
+// application calls it to accept the same tokens on endpoints of its own.
 func (a *Authenticator) Verify(ctx context.Context, token string) (*Connection, error) {
 	kind, id, ok := parseSecret(token)
 	if !ok || kind == KindClientSecret {
