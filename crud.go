@@ -11,7 +11,14 @@ func create[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *
 		h.writeError(w, r, err)
 		return
 	}
-	created, err := store.Create(r.Context(), fromDoc[R](doc))
+	res := fromDoc[R](doc)
+	if u, ok := any(res).(*User); ok {
+		if err := h.password(r.Context(), u, u.Password, ""); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+	}
+	created, err := store.Create(r.Context(), res)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -59,8 +66,11 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 	setID(res, id)
 	// password is write-only: a client that PUTs what it read back cannot
 	// send it, and must not erase it by doing so.
-	if u, ok := any(res).(*User); ok && u.Password == "" {
-		u.Password = any(old).(*User).Password
+	if u, ok := any(res).(*User); ok {
+		if err := h.password(ctx, u, u.Password, any(old).(*User).Password); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 	}
 	ver := ""
 	if conditional {

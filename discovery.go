@@ -24,7 +24,7 @@ func (h *handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request) 
 	jw.key("filter")
 	jw.raw(`{"supported":true,"maxResults":` + strconv.Itoa(c.maxResults) + `}`)
 	jw.key("changePassword")
-	jw.raw(`{"supported":false}`)
+	jw.raw(`{"supported":` + strconv.FormatBool(h.acceptsPasswords()) + `}`)
 	jw.key("sort")
 	jw.raw(`{"supported":true}`)
 	jw.key("etag")
@@ -94,6 +94,9 @@ func appendResourceType(jw *jsonWriter, rt *resourceType, base string) {
 	jw.key("schemaExtensions")
 	jw.open('[')
 	for _, e := range rt.extensions {
+		if rt.kept.schema(e.schema, false) == nil {
+			continue // nothing of it is kept
+		}
 		jw.elem()
 		jw.open('{')
 		jw.strField("schema", e.schema.ID)
@@ -110,15 +113,18 @@ func appendResourceType(jw *jsonWriter, rt *resourceType, base string) {
 	jw.close('}')
 }
 
-// allSchemas lists every schema the handler serves, core schemas first.
+// allSchemas lists every schema the handler serves, core schemas first,
+// with the attributes the stores keep (password only when a password
+// handler accepts it).
 func (h *handler) allSchemas() []*Schema {
-	out := []*Schema{h.userRT.schema, h.groupRT.schema}
+	pw := h.acceptsPasswords()
+	out := []*Schema{h.userRT.kept.schema(h.userRT.schema, pw), h.groupRT.kept.schema(h.groupRT.schema, pw)}
 	seen := map[string]bool{}
 	for _, rt := range []*resourceType{h.userRT, h.groupRT} {
 		for _, e := range rt.extensions {
-			if !seen[e.schema.ID] {
+			if s := rt.kept.schema(e.schema, pw); s != nil && !seen[e.schema.ID] {
 				seen[e.schema.ID] = true
-				out = append(out, e.schema)
+				out = append(out, s)
 			}
 		}
 	}

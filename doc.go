@@ -32,4 +32,15 @@
 // in its own middleware), puts it in the context with [ContextWithTenant],
 // and memstore and sqlstore partition their data by it; an application's
 // own store reads it with [TenantFromContext].
+//
+// # Stores over an application's own tables
+//
+// A store need not keep every SCIM attribute. One that implements
+// [AttributeKeeper] declares the attributes its tables hold, and the
+// handler advertises, accepts, filters on and returns those alone; the
+// store answers the lookups identity providers make with
+// [Filter.Equalities], and leaves the rest to [ApplyQuery]. Passwords
+// never reach a store unless the application takes them with
+// [WithPasswordHandler]. The repository's examples/appstore is such an
+// application, on SQLite or PostgreSQL.
 package scim

@@ -39,6 +39,7 @@ func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler
 		rt.strictAttributes = c.strictAttributes
 		rt.strictBooleans = c.strictBooleans
 	}
+	h.setupKept(users, groups)
 	h.memberPatcher, _ = groups.(MemberPatcher)
 	h.userLender, _ = borrow.Lender(users).(userLender)
 	return h

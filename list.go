@@ -17,11 +17,11 @@ func list[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *re
 		h.writeError(w, r, err)
 		return
 	}
-	if rt == h.userRT && h.userLender != nil {
+	if rt == h.userRT && h.userLender != nil && !q.nothing {
 		h.listLent(w, r, q, p)
 		return
 	}
-	page, err := store.List(r.Context(), q)
+	page, err := listStore(r.Context(), store, q)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -72,7 +72,7 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request, s *searchReq
 	if uerr == nil {
 		start, count = uq.StartIndex, uq.Count
 		var err error
-		if users, err = h.users.List(ctx, uq); err != nil {
+		if users, err = listStore(ctx, h.users, uq); err != nil {
 			h.writeError(w, r, err)
 			return
 		}
@@ -89,7 +89,7 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request, s *searchReq
 			gq.StartIndex = start - users.TotalResults
 		}
 		var err error
-		if groups, err = h.groups.List(ctx, gq); err != nil {
+		if groups, err = listStore(ctx, h.groups, gq); err != nil {
 			h.writeError(w, r, err)
 			return
 		}

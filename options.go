@@ -31,6 +31,9 @@ type config struct {
 	maxBulkOps       int
 	maxBulkBytes     int64
 	documentationURI string
+	userAttributes   []string
+	groupAttributes  []string
+	passwordHandler  func(ctx context.Context, u *User, password string) (string, error)
 }
 
 // Bulk defaults (RFC 7644 §3.7), advertised in /ServiceProviderConfig.
@@ -175,7 +178,10 @@ func WithGroupExtension(s *Schema) Option {
 }
 
 // WithStrictAttributes rejects requests that carry attributes no schema
-// defines, with 400 invalidValue. By default unknown attributes are ignored.
+// defines, or that the store does not keep (see [AttributeKeeper]), or a
+// password without a [WithPasswordHandler], with 400 invalidValue naming
+// the attribute. By default such attributes are ignored, as identity
+// providers expect: they send what their mappings hold.
 func WithStrictAttributes() Option {
 	return func(c *config) { c.strictAttributes = true }
 }
@@ -237,4 +243,44 @@ func WithoutBulk() Option {
 		c.maxBulkOps = 0
 		c.maxBulkBytes = 0
 	}
+}
+
+// WithUserAttributes declares the User attributes the user store keeps,
+// as [AttributeKeeper] does for a store that implements it, with paths
+// such as "userName", "name.givenName" or `emails[type eq "work"].value`:
+// for memstore or sqlstore, say, when the application must not keep more
+// than it needs. [NewHandler] panics if the store declares its attributes
+// too, or if a path names no attribute. By default a store that does not
+// declare its attributes keeps them all.
+func WithUserAttributes(paths ...string) Option {
+	return func(c *config) { c.userAttributes = append(make([]string, 0, len(paths)), paths...) }
+}
+
+// WithGroupAttributes declares the Group attributes the group store keeps,
+// as [WithUserAttributes] does for users: "members.value" keeps members as
+// ids only, "externalId" the identity provider's id.
+func WithGroupAttributes(paths ...string) Option {
+	return func(c *config) { c.groupAttributes = append(make([]string, 0, len(paths)), paths...) }
+}
+
+// WithPasswordHandler makes the handler accept the passwords clients send
+// for users (in POST, PUT, PATCH and bulk operations) and hand each one to
+// fn, which hashes it into the application's own authentication or
+// refuses it. By default a password is dropped before the store (with
+// [WithStrictAttributes], refused with 400), /Schemas does not list the
+// password attribute and /ServiceProviderConfig says changePassword is
+// not supported: no store ever receives a password.
+//
+// fn runs before the store write, with the user as it will be written (its
+// ID is empty on a create) and the cleartext password. Its result is what
+// the store receives in User.Password, if the store keeps "password" (see
+// [AttributeKeeper]; a store that does not declare its attributes keeps
+// it): a hash the store keeps, for instance, or "" to keep nothing. A
+// write without a new password keeps what the store holds. An error fails
+// the request and nothing is written: a [*Error] reaches the client as it
+// is (such as 400 invalidValue for a password the application's policy
+// refuses), any other error is a 500. The password is never returned to a
+// client (RFC 7643: returned "never").
+func WithPasswordHandler(fn func(ctx context.Context, u *User, password string) (keep string, err error)) Option {
+	return func(c *config) { c.passwordHandler = fn }
 }

@@ -34,6 +34,10 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 
 	if gs, ok := any(store).(GroupStore); ok && h.memberPatcher != nil && rt == h.groupRT {
 		if add, del, ok := req.membershipOnly(rt); ok {
+			if add, err = rt.keptMembers(add); err != nil {
+				h.writeError(w, r, err)
+				return
+			}
 			ver := ""
 			if conditional && want != "" {
 				if ver, err = ifVersion(ctx, gs, id, want); err != nil {
@@ -75,7 +79,9 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 			h.writeError(w, r, ErrPreconditionFailed)
 			return
 		}
+		// What a store returns beyond what it keeps is not the resource's.
 		doc := docOf(cur)
+		_ = rt.keptDoc(doc, false)
 		changed, err := rt.applyPatch(doc, req, h.cfg.strictPatch)
 		if err != nil {
 			h.writeError(w, r, err)
@@ -84,13 +90,18 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 		var ndoc map[string]any
 		if changed {
 			// The result is validated like a PUT body.
-			if ndoc, err = rt.normalizeDoc(doc); err != nil {
+			if ndoc, err = rt.normalizeDoc(doc); err == nil {
+				err = rt.keptDoc(ndoc, rt.strictAttributes)
+			}
+			if err != nil {
 				h.writeError(w, r, err)
 				return
 			}
 			// A PATCH that leaves the resource as it was is not a write, so
 			// its version stays.
-			if before, err := rt.normalizeDoc(docOf(cur)); err == nil && reflect.DeepEqual(before, ndoc) {
+			before := docOf(cur)
+			_ = rt.keptDoc(before, false)
+			if before, err := rt.normalizeDoc(before); err == nil && reflect.DeepEqual(before, ndoc) {
 				changed = false
 			}
 		}
@@ -104,6 +115,16 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 		if changed {
 			next := fromDoc[R](ndoc)
 			setID(next, id)
+			if u, ok := any(next).(*User); ok {
+				old, sent := any(cur).(*User).Password, u.Password
+				if sent == old {
+					sent = ""
+				}
+				if err := h.password(ctx, u, sent, old); err != nil {
+					h.writeError(w, r, err)
+					return
+				}
+			}
 			result, err = store.Replace(ctx, next, curVer)
 			if errors.Is(err, ErrPreconditionFailed) && !conditional && attempt < maxPatchAttempts {
 				continue

@@ -19,10 +19,11 @@ type projection struct {
 // newProjection parses the "attributes" and "excludedAttributes" lists
 // (comma-separated, names case-insensitive, URN-qualified or not). Unknown
 // names are ignored: they can name nothing in the response. When both are
-// given, attributes wins, as it is the narrower request.
+// given, attributes wins, as it is the narrower request. A response never
+// shows an attribute the store does not keep.
 func (rt *resourceType) newProjection(attributes, excluded string) *projection {
 	if attributes == "" && excluded == "" {
-		return nil
+		return rt.keptProjection
 	}
 	p := &projection{}
 	if attributes != "" {
@@ -30,7 +31,7 @@ func (rt *resourceType) newProjection(attributes, excluded string) *projection {
 	} else {
 		p.exclude = rt.attrSet(excluded)
 	}
-	return p
+	return rt.kept.project(p)
 }
 
 func (rt *resourceType) attrSet(list string) map[*Attribute]map[*Attribute]bool {

@@ -73,7 +73,11 @@ func (h *handler) readResourceDoc(r *http.Request, rt *resourceType) (map[string
 	if err := rt.checkSchemas(raw); err != nil {
 		return nil, err
 	}
-	return rt.normalizeDoc(raw)
+	doc, err := rt.normalizeDoc(raw)
+	if err == nil {
+		err = rt.keptDoc(doc, rt.strictAttributes)
+	}
+	return doc, err
 }
 
 // header returns the first value of the request header with the canonical
@@ -164,7 +168,7 @@ func argIndex(k string) int {
 
 func (h *handler) projection(r *http.Request, rt *resourceType) *projection {
 	if r.URL.RawQuery == "" {
-		return nil
+		return rt.keptProjection
 	}
 	a := parseQueryArgs(r.URL.RawQuery)
 	return rt.newProjection(a.vals[argAttributes], a.vals[argExcludedAttributes])
@@ -334,7 +338,12 @@ func (h *handler) query(rt *resourceType, s *searchRequest) (*Query, *projection
 	default:
 		return nil, nil, errInvalidValue("sortOrder must be \"ascending\" or \"descending\"")
 	}
+	if ok, err := rt.keptQuery(q); err != nil {
+		return nil, nil, err
+	} else if !ok {
+		q.nothing = true
+	}
 	p := rt.newProjection(s.attributes, s.excluded)
-	q.SkipMembership = !p.wantsMembership(rt)
+	q.SkipMembership = rt.skipMembership(p, q.Filter)
 	return q, p, nil
 }

@@ -13,6 +13,10 @@ type resourceType struct {
 	strictAttributes bool
 	// strictBooleans rejects the strings "True" and "False" as booleans.
 	strictBooleans bool
+	// kept is what the store keeps (nil: everything), and keptProjection
+	// the default projection of responses that it makes.
+	kept           *AttributeSet
+	keptProjection *projection
 }
 
 // newResourceType returns the User or Group resource type with the given

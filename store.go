@@ -23,6 +23,31 @@ type GroupStore = Store[Group]
 // resource of one tenant must be invisible to every call made with another
 // tenant's context.
 //
+// A store over an application's own tables usually keeps only some
+// attributes: it declares them by implementing [AttributeKeeper], and then
+// receives no other (and the handler shows no other). A store that does not
+// declare keeps every attribute, custom extensions included, and returns
+// each as it was given. In either case:
+//
+//   - Ids are the store's: it assigns them, and an id that is not in its
+//     form (a UUID where it numbers rows, say) names nothing: reads and
+//     writes of it return an error wrapping ErrNotFound, never a database
+//     error.
+//   - A method may return a [*Error] for what the store itself refuses,
+//     such as 400 invalidValue for a manager or a member that is not one
+//     of the tenant's users; the client gets it as it is. Any other error
+//     that wraps none of the sentinel errors is a 500 whose text the
+//     client never sees.
+//   - Group members: a member's Value is the id of a user or, with Type
+//     "Group", of a group (a nested group). A store that cannot tell them
+//     apart, because it keeps members.value only, keeps users only, and
+//     refuses a member that names none of the tenant's users as above.
+//     Deleting a user removes it from every group.
+//   - User.Password is empty unless the application registered
+//     [WithPasswordHandler] and the store keeps "password": it then holds
+//     what that handler returned (a hash, typically), never what a client
+//     sent.
+//
 // Run [github.com/scimkit/scim/store/storetest.Run] in a store's tests to
 // check that it keeps this contract.
 type Store[R Resource] interface {
@@ -72,8 +97,12 @@ type Store[R Resource] interface {
 
 // ReadOptions tells a store which costly parts of a resource a read needs.
 type ReadOptions struct {
-	// SkipMembership means the caller will not use Group.Members or
-	// User.Groups, so the store need not load them.
+	// SkipMembership means that neither the response nor, in a List,
+	// Query.Filter uses Group.Members or User.Groups: the store may leave
+	// them nil and need not load them. The handler never sets it with a
+	// filter that tests membership (Entra ID's `id eq "…" and members eq
+	// "…"` with excludedAttributes=members), so a store that skips loading
+	// members evaluates every filter it is given correctly.
 	SkipMembership bool
 }
 
@@ -96,6 +125,9 @@ type Query struct {
 	// With 0, only Page.TotalResults is wanted.
 	Count int
 	ReadOptions
+	// nothing reports that the filter matches no resource (it tests only
+	// attributes the store does not keep), so the handler does not ask.
+	nothing bool
 }
 
 // Page is one page of a List result.

@@ -2,6 +2,8 @@ package memstore_test
 
 import (
 	"context"
+	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/scimkit/scim"
@@ -17,11 +19,21 @@ func tenantOf(ctx context.Context) string {
 }
 
 func TestConformance(t *testing.T) {
-	a := context.WithValue(context.Background(), tenantKey{}, "a")
-	b := context.WithValue(context.Background(), tenantKey{}, "b")
+	storetest.Run(t, func(t *testing.T) (scim.UserStore, scim.GroupStore) {
+		return memstore.New()
+	}, storetest.WithTenants(storetest.FreshTenants))
+}
+
+// The same with a partition function of the application's own, which the
+// suite's tenants reach through WithTenants.
+func TestConformanceOwnPartition(t *testing.T) {
+	var n atomic.Int64
 	storetest.Run(t, func(t *testing.T) (scim.UserStore, scim.GroupStore) {
 		return memstore.New(memstore.WithPartition(tenantOf))
-	}, storetest.WithTenants(a, b))
+	}, storetest.WithTenants(func(t *testing.T) (a, b context.Context) {
+		i := strconv.FormatInt(n.Add(1), 10)
+		return context.WithValue(t.Context(), tenantKey{}, "a"+i), context.WithValue(t.Context(), tenantKey{}, "b"+i)
+	}))
 }
 
 func TestConformanceOnePartition(t *testing.T) {

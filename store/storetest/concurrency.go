@@ -42,7 +42,7 @@ func (e *env) createUsers(t *testing.T, prefix string, n int) []*scim.User {
 	t.Helper()
 	us := make([]*scim.User, n)
 	for i := range us {
-		us[i] = e.createUser(t, user(fmt.Sprintf("%s%02d", prefix, i)))
+		us[i] = e.createUser(t, e.user(fmt.Sprintf("%s%02d", prefix, i)))
 	}
 	return us
 }
@@ -71,7 +71,7 @@ func testConcurrentCreates(t *testing.T, e *env) {
 		})
 	}
 	parallel(t, writers, func(i int) error {
-		u, err := e.users.Create(e.ctx, user(fmt.Sprintf("concurrent%02d", i)))
+		u, err := e.users.Create(e.ctx, e.user(fmt.Sprintf("concurrent%02d", i)))
 		if err != nil {
 			return errorf("Create %d: %w", i, err)
 		}
@@ -101,7 +101,7 @@ func testConcurrentSameUserName(t *testing.T, e *env) {
 		if i%2 == 1 {
 			name = "same.name@EXAMPLE.com"
 		}
-		_, err := e.users.Create(e.ctx, user(name))
+		_, err := e.users.Create(e.ctx, e.user(name))
 		switch {
 		case err == nil:
 			created.Add(1)
@@ -126,8 +126,8 @@ func testConcurrentReplaceMembers(t *testing.T, e *env) {
 			if err != nil {
 				return errorf("writer %d: Get: %w", i, err)
 			}
-			cur.Members = append(cur.Members, member(us[i]))
-			_, err = e.groups.Replace(e.ctx, cur, cur.Meta.Version)
+			cur.Members = append(cur.Members, e.member(us[i]))
+			_, err = e.replaceGroup(e.ctx, cur, cur.Meta.Version)
 			if errors.Is(err, scim.ErrPreconditionFailed) {
 				conflicts.Add(1)
 				continue
@@ -142,7 +142,7 @@ func testConcurrentReplaceMembers(t *testing.T, e *env) {
 	final := e.getGroup(t, g.ID)
 	require.ElementsMatch(t, userIDs(us), memberValues(final), "a concurrent Replace lost an update")
 	for _, u := range us {
-		require.Equal(t, []groupRef{{g.ID, "Crowded", "direct"}}, groupRefs(e.getUser(t, u.ID)))
+		e.requireGroups(t, e.getUser(t, u.ID), ref(g.ID, "Crowded"))
 	}
 	t.Logf("%d version conflicts retried", conflicts.Load())
 }
@@ -157,13 +157,13 @@ func testConcurrentPatchMembers(t *testing.T, e *env) {
 	removes := e.createUsers(t, "remove", writers/2)
 	initial := make([]scim.MultiValue, len(removes))
 	for i, u := range removes {
-		initial[i] = member(u)
+		initial[i] = e.member(u)
 	}
 	g := e.createGroup(t, &scim.Group{DisplayName: "Crowded", Members: initial})
 	parallel(t, writers+len(removes), func(i int) error {
 		var err error
 		if i < writers {
-			_, err = mp.PatchMembers(e.ctx, g.ID, []scim.MultiValue{member(adds[i])}, nil, "")
+			_, err = mp.PatchMembers(e.ctx, g.ID, []scim.MultiValue{e.member(adds[i])}, nil, "")
 		} else {
 			_, err = mp.PatchMembers(e.ctx, g.ID, nil, []string{removes[i-writers].ID}, "")
 		}
@@ -173,8 +173,8 @@ func testConcurrentPatchMembers(t *testing.T, e *env) {
 		return nil
 	})
 	require.ElementsMatch(t, userIDs(adds), memberValues(e.getGroup(t, g.ID)), "a concurrent PatchMembers lost an update")
-	require.Equal(t, []groupRef{{g.ID, "Crowded", "direct"}}, groupRefs(e.getUser(t, adds[7].ID)))
-	require.Empty(t, e.getUser(t, removes[3].ID).Groups)
+	e.requireGroups(t, e.getUser(t, adds[7].ID), ref(g.ID, "Crowded"))
+	e.requireGroups(t, e.getUser(t, removes[3].ID))
 
 	// With ifVersion, concurrent writers retry as with Replace.
 	more := e.createUsers(t, "more", writers)
@@ -184,7 +184,7 @@ func testConcurrentPatchMembers(t *testing.T, e *env) {
 			if err != nil {
 				return errorf("writer %d: Get: %w", i, err)
 			}
-			_, err = mp.PatchMembers(e.ctx, g.ID, []scim.MultiValue{member(more[i])}, nil, cur.Meta.Version)
+			_, err = mp.PatchMembers(e.ctx, g.ID, []scim.MultiValue{e.member(more[i])}, nil, cur.Meta.Version)
 			if errors.Is(err, scim.ErrPreconditionFailed) {
 				continue
 			}

@@ -3,17 +3,40 @@
 // systems. A store's tests run it with one call:
 //
 //	func TestConformance(t *testing.T) {
+//		db := openTestDB(t)
 //		storetest.Run(t, func(t *testing.T) (scim.UserStore, scim.GroupStore) {
-//			return mystore.New(openTestDB(t))
-//		})
+//			return mystore.New(db)
+//		}, storetest.WithTenants(storetest.FreshTenants))
 //	}
 //
 // The suite covers the corners of the contract rather than the happy path:
 // not-found errors, userName uniqueness, version preconditions, copies, the
-// lossless round trip of every attribute, group membership and the users'
-// groups back-reference, paging, filters, sorting, the optional
+// round trip of every attribute the store keeps, group membership and the
+// users' groups back-reference, paging, filters, sorting, the optional
 // [scim.MemberPatcher], concurrent writers (run it with -race) and, with
 // [WithTenants], tenant isolation.
+//
+// # Stores that keep some attributes
+//
+// A store that implements [scim.AttributeKeeper] is checked on what it
+// declares: the suite sends it only what the handler would (see
+// [scim.AttributeSet.TrimUser]), expects those attributes back exactly as
+// sent, filters and sorts only on them, and checks a user's groups only
+// when the user store keeps "groups". A store that does not declare its
+// attributes must keep them all, custom extensions included, except
+// password: the handler never hands a store a password unless the
+// application registered a password handler and the store declares
+// "password". The suite tells a store's changes apart by one attribute
+// it keeps among displayName, name.givenName, name.familyName, nickName,
+// title and externalId, and fails at once when it keeps none of them. A
+// user created without active may come back active, the usual default of
+// an account.
+//
+// Group members that name a group (nested groups) are sent only to a
+// group store that keeps members.type; one that keeps only members.value
+// holds users only. The users of a round trip have a manager that is a
+// user of the store, so that a store may keep the manager as a reference
+// to its own users.
 //
 // Filter and sort tests build their queries with [scim.ParseUserFilter] and
 // [scim.ParseGroupFilter], so a store is checked against the filters the
@@ -24,31 +47,53 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/stretchr/testify/require"
 )
 
 // Option configures [Run].
 type Option func(*config)
 
 type config struct {
-	tenantA, tenantB context.Context
+	newTenants func(t *testing.T) (a, b context.Context)
 }
 
-// WithTenants gives the contexts of two tenants, which the store must keep
-// apart. The tenant isolation test uses both; every other test runs with a.
-// Without this option the tenant isolation test is skipped and the other
-// tests run with the test's context.
-func WithTenants(a, b context.Context) Option {
-	return func(c *config) { c.tenantA, c.tenantB = a, b }
+// WithTenants checks tenant isolation: for every subtest, after newStores,
+// the suite calls newTenants for the contexts of two tenants that hold
+// nothing yet in those stores, and the store must keep them apart. Every
+// test runs with a; the tenant isolation test uses b too. Without this
+// option the tenant isolation test is skipped and the other tests run with
+// the test's context.
+//
+// Fresh tenants per subtest let a store keep one database for the whole
+// suite: pass [FreshTenants] when the store partitions its data by
+// [scim.TenantFromContext], as memstore and sqlstore do, or a function of
+// your own that makes two new tenants the way the application does.
+func WithTenants(newTenants func(t *testing.T) (a, b context.Context)) Option {
+	return func(c *config) { c.newTenants = newTenants }
 }
+
+// FreshTenants returns the contexts of two tenants no other subtest uses,
+// made with [scim.ContextWithTenant], for [WithTenants].
+func FreshTenants(t *testing.T) (a, b context.Context) {
+	n := tenantCounter.Add(1)
+	prefix := fmt.Sprintf("storetest-%d-%d-", time.Now().UnixNano(), n)
+	return scim.ContextWithTenant(t.Context(), prefix+"a"), scim.ContextWithTenant(t.Context(), prefix+"b")
+}
+
+var tenantCounter atomic.Int64
 
 // Run runs the conformance tests as subtests of t. It calls newStores once
 // per subtest, and newStores must return a user store and a group store
-// that are empty and share their data (a group's members are the store's
-// users).
+// that share their data (a group's members are the store's users) and in
+// which the test's context holds nothing: empty stores, or stores over a
+// shared database with [WithTenants] giving each subtest fresh tenants.
 func Run(t *testing.T, newStores func(t *testing.T) (scim.UserStore, scim.GroupStore), opts ...Option) {
 	t.Helper()
 	var c config
@@ -64,22 +109,53 @@ func Run(t *testing.T, newStores func(t *testing.T) (scim.UserStore, scim.GroupS
 				}
 			}()
 			e := &env{ctx: t.Context(), cfg: c}
-			if c.tenantA != nil {
-				e.ctx = c.tenantA
-			}
 			e.users, e.groups = newStores(t)
+			if c.newTenants != nil {
+				e.ctx, e.tenantB = c.newTenants(t)
+			}
+			e.declared(t)
 			tc.fn(t, e)
 		})
 	}
 }
 
-// env is what a test works with: fresh stores and the context to call
-// them with.
+// env is what a test works with: fresh stores, the context to call them
+// with, and what the stores keep.
 type env struct {
-	ctx    context.Context
-	cfg    config
-	users  scim.UserStore
-	groups scim.GroupStore
+	ctx     context.Context
+	tenantB context.Context
+	cfg     config
+	users   scim.UserStore
+	groups  scim.GroupStore
+	// userKeeps and groupKeeps are what the stores declare they keep; nil
+	// when they keep everything.
+	userKeeps, groupKeeps *scim.AttributeSet
+	// label is the attribute that tells a user's versions apart.
+	label string
+	// manager is a user of the store that round trips name as manager.
+	manager *scim.User
+}
+
+// declared reads what the stores declare they keep, with the extension
+// schemas of the suite's resources.
+func (e *env) declared(t *testing.T) {
+	t.Helper()
+	var err error
+	if k, ok := e.users.(scim.AttributeKeeper); ok {
+		e.userKeeps, err = scim.NewUserAttributeSet(k.KeptAttributes(), acmeUserSchema)
+		require.NoError(t, err, "the user store's KeptAttributes")
+	}
+	if k, ok := e.groups.(scim.AttributeKeeper); ok {
+		e.groupKeeps, err = scim.NewGroupAttributeSet(k.KeptAttributes(), acmeGroupSchema)
+		require.NoError(t, err, "the group store's KeptAttributes")
+	}
+	for _, l := range labels {
+		if e.userKeeps.Has(l) {
+			e.label = l
+			return
+		}
+	}
+	t.Fatalf("storetest: the user store keeps none of %v, one of which the suite needs to tell a user's versions apart", labels)
 }
 
 type test struct {

@@ -30,23 +30,21 @@ var mutants = []mutant{
 	{"replaceIgnoresVersion", "ReplaceIfVersion"},
 	{"deleteIgnoresVersion", "DeleteIfVersion"},
 	{"sharesResults", "StoresCopies"},
-	{"dropsPassword", "RoundTripUser"},
+	{"dropsDeclared", "RoundTripUser"},
+	{"declaresTooLittle", "RoundTripUser"},
+	{"refusesMembersPlainly", "TenantIsolation"},
 	{"noGroups", "Membership"},
 	{"zeroBasedPaging", "Paging"},
 	{"ignoresCount", "Paging"},
 	{"oneTenant", "TenantIsolation"},
 }
 
-type tenantKey struct{}
-
 func TestMutants(t *testing.T) {
 	if name := os.Getenv("STORETEST_MUTANT"); name != "" {
 		// In the child: run the suite against the mutant.
-		a := context.WithValue(context.Background(), tenantKey{}, "a")
-		b := context.WithValue(context.Background(), tenantKey{}, "b")
 		storetest.Run(t, func(t *testing.T) (scim.UserStore, scim.GroupStore) {
 			return newMutant(name)
-		}, storetest.WithTenants(a, b))
+		}, storetest.WithTenants(storetest.FreshTenants))
 		return
 	}
 	for _, m := range mutants {
@@ -63,14 +61,77 @@ func TestMutants(t *testing.T) {
 
 func newMutant(bug string) (scim.UserStore, scim.GroupStore) {
 	var opts []memstore.Option
-	if bug != "oneTenant" {
-		opts = append(opts, memstore.WithPartition(func(ctx context.Context) string {
-			s, _ := ctx.Value(tenantKey{}).(string)
-			return s
-		}))
+	if bug == "oneTenant" {
+		opts = append(opts, memstore.WithPartition(func(context.Context) string { return "" }))
 	}
 	us, gs := memstore.New(opts...)
-	return &buggyUsers{UserStore: us, bug: bug, cache: map[string]*scim.User{}}, gs
+	bu := &buggyUsers{UserStore: us, bug: bug, cache: map[string]*scim.User{}}
+	switch bug {
+	case "dropsDeclared", "declaresTooLittle":
+		return &declaringUsers{bu}, gs
+	case "refusesMembersPlainly":
+		return bu, &pickyGroups{GroupStore: gs, users: us, plain: true}
+	}
+	return bu, gs
+}
+
+// pickyGroups refuses members that name no user of the caller's tenant,
+// as a store with a foreign key does: with a *scim.Error, or (the bug)
+// with a plain error.
+type pickyGroups struct {
+	*memstore.GroupStore
+	users scim.UserStore
+	plain bool
+}
+
+func (s *pickyGroups) check(ctx context.Context, ms []scim.MultiValue) error {
+	for _, m := range ms {
+		if _, err := s.users.Get(ctx, m.Value, scim.ReadOptions{SkipMembership: true}); errors.Is(err, scim.ErrNotFound) {
+			if s.plain {
+				return errors.New("foreign key violation")
+			}
+			return scim.NewError(400, scim.ScimTypeInvalidValue, "members must be users of this organisation")
+		}
+	}
+	return nil
+}
+
+func (s *pickyGroups) Create(ctx context.Context, g *scim.Group) (*scim.Group, error) {
+	if err := s.check(ctx, g.Members); err != nil {
+		return nil, err
+	}
+	return s.GroupStore.Create(ctx, g)
+}
+
+// memberValueGroups keeps members as user ids only.
+type memberValueGroups struct{ *pickyGroups }
+
+func (memberValueGroups) KeptAttributes() []string { return []string{"externalId", "members.value"} }
+
+// A store that declares what it keeps passes the suite, which sends it
+// only that; so does one that refuses members that name no user of the
+// tenant with a *scim.Error.
+func TestDeclaredStorePasses(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) (scim.UserStore, scim.GroupStore) {
+		us, gs := memstore.New()
+		return &declaringUsers{&buggyUsers{UserStore: us}}, memberValueGroups{&pickyGroups{GroupStore: gs, users: us}}
+	}, storetest.WithTenants(storetest.FreshTenants))
+}
+
+// appPaths are what a store over an application's accounts table keeps.
+var appPaths = []string{"externalId", "name.givenName", "name.familyName", `emails[type eq "work"].value`, "active",
+	"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"}
+
+// declaringUsers declares appPaths (a subset of what memstore keeps).
+type declaringUsers struct{ *buggyUsers }
+
+func (s *declaringUsers) KeptAttributes() []string {
+	if s.bug == "declaresTooLittle" {
+		// It declares less than it keeps, so the suite sends less; but
+		// it returns more than it was sent.
+		return appPaths[:1]
+	}
+	return appPaths
 }
 
 type buggyUsers struct {
@@ -87,8 +148,10 @@ func (s *buggyUsers) Get(ctx context.Context, id string, opts scim.ReadOptions) 
 		return nil, errors.New("not found")
 	case err != nil:
 		return nil, err
-	case s.bug == "dropsPassword":
-		u.Password = ""
+	case s.bug == "dropsDeclared" && u.Name != nil:
+		u.Name.GivenName = ""
+	case s.bug == "declaresTooLittle":
+		u.Title = "invented"
 	case s.bug == "noGroups":
 		u.Groups = nil
 	case s.bug == "sharesResults":
