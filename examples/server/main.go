@@ -13,6 +13,16 @@
 // -db chooses the store: a SQLite file (the default, scimkit.db in the
 // working directory, so data survives a restart), "memory" for the
 // in-memory store, or a postgres:// URL for PostgreSQL.
+//
+// To serve many customers, each through its own identity provider and in
+// its own tenant, create a connection per customer (see connections.go):
+//
+//	go run ./examples/server connections create -tenant acme -name "Acme Entra ID"
+//
+// The server accepts every connection's credentials, each for its own
+// tenant; once the database holds a connection, it no longer generates a
+// token when none is given. OAuth 2.0 access tokens are issued at
+// /oauth/token.
 package main
 
 import (
@@ -42,6 +52,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "connections" {
+		os.Exit(connectionsCommand(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	token := flag.String("token", "", "bearer token clients must send; prefer $SCIM_TOKEN or -token-file, since a flag is visible in the process list")
 	tokenFile := flag.String("token-file", "", "file whose first line is the bearer token")
@@ -57,7 +70,7 @@ func main() {
 	if *token != "" {
 		logger.Warn("the -token flag shows the token in the process list; set SCIM_TOKEN or use -token-file instead")
 	}
-	if tok == "" {
+	if tok == "" && !connectionsExist(*db) {
 		if tok, err = generateToken(); err != nil {
 			logger.Error("generating a token", "error", err)
 			os.Exit(1)
@@ -192,8 +205,9 @@ func newHTTPServer(h http.Handler) *http.Server {
 	}
 }
 
-// serve serves SCIM on ln until ctx is done, then shuts down cleanly.
-// token must not be empty.
+// serve serves SCIM on ln until ctx is done, then shuts down cleanly. It
+// accepts token, unless it is empty, and the credentials of the connections
+// in the database.
 func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog.Logger) error {
 	users, groups, closeDB, err := openStores(ctx, dsn)
 	if err != nil {
@@ -201,12 +215,16 @@ func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog
 		return err
 	}
 	defer closeDB()
-	h := scim.NewHandler(users, groups,
-		scim.WithBearerToken(token),
-		scim.WithLogger(logger),
-	)
+	conns, closeConns, err := openConnections(ctx, dsn)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeConns()
+	h := scim.NewHandler(users, groups, append(authOptions(conns, token, logger), scim.WithLogger(logger))...)
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+	mountTokenEndpoint(mux, conns, logger)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 
 	srv := newHTTPServer(logRequests(logger, mux))

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -18,31 +16,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// start serves on a free loopback port until the returned stop is called.
+// start serves on a free loopback port with the token "T" until the
+// returned stop is called.
 func start(t *testing.T, dsn string) (base string, stop func()) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, "T", dsn, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	base = "http://" + ln.Addr().String() + "/scim/v2"
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == 200
-	}, 10*time.Second, 20*time.Millisecond)
-	return base, func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(15 * time.Second):
-			t.Fatal("server did not stop")
-		}
-	}
+	root, stop := startServer(t, dsn, "T", io.Discard)
+	return root + "/scim/v2", stop
 }
 
 func call(t *testing.T, method, url, body string) (int, map[string]any) {
