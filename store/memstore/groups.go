@@ -19,9 +19,9 @@ type groupRec struct {
 func (r *groupRec) setPos(p int) { r.pos = p }
 
 // touch gives r a new version and lastModified.
-func (r *groupRec) touch(b *backend) {
+func (r *groupRec) touch(p *partition) {
 	r.g.Meta.LastModified = now(r.g.Meta.LastModified)
-	r.g.Meta.Version = b.nextVersion()
+	r.g.Meta.Version = p.nextVersion()
 }
 
 // groupOut returns the copy of r that a read returns.
@@ -60,7 +60,7 @@ func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, er
 	defer p.mu.Unlock()
 	r.g.ID = p.newID()
 	t := now(time.Time{})
-	r.g.Meta = scim.Meta{ResourceType: "Group", Created: t, LastModified: t, Version: s.b.nextVersion()}
+	r.g.Meta = scim.Meta{ResourceType: "Group", Created: t, LastModified: t, Version: p.nextVersion()}
 	p.groups[r.g.ID] = r
 	p.groupNames.add(foldKey(r.g.DisplayName), r)
 	if r.g.ExternalID != "" {
@@ -121,7 +121,7 @@ func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion strin
 		ResourceType: "Group",
 		Created:      r.g.Meta.Created,
 		LastModified: now(r.g.Meta.LastModified),
-		Version:      s.b.nextVersion(),
+		Version:      p.nextVersion(),
 	}
 	r.g = n.g
 	return groupOut(r, scim.ReadOptions{}), nil
@@ -187,7 +187,7 @@ func (s *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sci
 		}
 	}
 	if changed {
-		r.touch(s.b)
+		r.touch(p)
 	}
 	return groupOut(r, scim.ReadOptions{SkipMembership: true}), nil
 }

@@ -89,7 +89,6 @@ type backend struct {
 	// finding a partition takes no lock on the read path.
 	parts   atomic.Pointer[map[string]*partition]
 	partsMu sync.Mutex // serialises adding partitions
-	version atomic.Uint64
 	// scans counts List calls that evaluated the filter on every resource
 	// rather than on candidates from an index; tests read it.
 	scans atomic.Int64
@@ -119,17 +118,22 @@ func (b *backend) partition(ctx context.Context, create bool) *partition {
 	return p
 }
 
-// nextVersion returns a new weak entity tag. One sequence serves every
-// resource, so a version is never reused, even for a deleted and re-created
-// resource.
-func (b *backend) nextVersion() string {
-	return `W/"` + strconv.FormatUint(b.version.Add(1), 10) + `"`
+// nextVersion returns a new weak entity tag; p must be write-locked. Each
+// partition counts its own writes, so one tenant's versions reveal nothing
+// of another tenant's activity; one sequence serves every resource of the
+// partition, so a version is never reused within it, even for a deleted and
+// re-created resource.
+func (p *partition) nextVersion() string {
+	p.version++
+	return `W/"` + strconv.FormatUint(p.version, 10) + `"`
 }
 
 // partition holds one tenant's resources and their indexes. One lock guards
 // users and groups together, because membership links them.
 type partition struct {
 	mu sync.RWMutex
+	// version is the last version number given out in the partition.
+	version uint64
 
 	users     map[string]*userRec
 	userOrder order[*userRec]
@@ -288,7 +292,7 @@ func (p *partition) unlinkMember(b *backend, id string) {
 	gs := p.appendGroupRecs(nil, key)
 	for _, g := range gs {
 		g.members.remove(key)
-		g.touch(b)
+		g.touch(p)
 	}
 	if u := p.users[key]; u != nil {
 		u.groups = nil

@@ -72,7 +72,7 @@ func (s *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, error
 	}
 	c.ID = p.newID()
 	t := now(time.Time{})
-	c.Meta = scim.Meta{ResourceType: "User", Created: t, LastModified: t, Version: s.b.nextVersion()}
+	c.Meta = scim.Meta{ResourceType: "User", Created: t, LastModified: t, Version: p.nextVersion()}
 	p.users[c.ID] = r
 	p.userNames[key] = r
 	if c.ExternalID != "" {
@@ -122,7 +122,7 @@ func (s *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string)
 		ResourceType: "User",
 		Created:      r.u.Meta.Created,
 		LastModified: now(r.u.Meta.LastModified),
-		Version:      s.b.nextVersion(),
+		Version:      p.nextVersion(),
 	}
 	return p.userOut(r, scim.ReadOptions{}), nil
 }
