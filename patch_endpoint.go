@@ -1,9 +1,12 @@
 package scim
 
 import (
+	"context"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"reflect"
+	"time"
 )
 
 // The PATCH endpoint (RFC 7644 §3.5.2): it reads the resource, applies the
@@ -11,12 +14,45 @@ import (
 
 // maxPatchAttempts bounds the read-modify-write retries of a PATCH that
 // races with other writers to the same resource.
-const maxPatchAttempts = 32
+const maxPatchAttempts = 16
+
+// patchBackoff is the longest pause between two attempts of a PATCH; the
+// pause doubles from a millisecond up to it, with jitter, so that writers
+// racing on one resource spread out instead of colliding again in step.
+// With maxPatchAttempts, a PATCH waits well under a second in all before
+// it gives up.
+const patchBackoff = 32 * time.Millisecond
+
+// patchRetryAfter is the Retry-After (in seconds) of the 503 that a PATCH
+// without If-Match answers when it gave up racing with other writers.
+const patchRetryAfter = "1"
+
+// errPatchContended is the answer to a PATCH without If-Match that lost
+// every attempt to other writers: the client asked for no precondition, so
+// 412 would be wrong; the request can simply be sent again.
+var errPatchContended = NewError(http.StatusServiceUnavailable, "", "the resource is being changed by other requests; retry later")
+
+// pauseBeforeRetry waits before the attempt after the given one (0-based),
+// with full jitter over the upper half of the backoff, or until ctx is
+// done, whose error it then returns.
+func pauseBeforeRetry(ctx context.Context, attempt int) error {
+	d := min(time.Millisecond<<min(attempt, 16), patchBackoff)
+	d = d/2 + rand.N(d/2+1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
 
 // patch applies a PatchOp request (RFC 7644 §3.5.2). Without If-Match, a
 // PATCH that loses a race with another writer is re-applied to the new
-// version, so concurrent PATCHes never lose updates; with If-Match, a
-// changed version is 412.
+// version (after a pause with jitter), so concurrent PATCHes never lose
+// updates, and one that loses maxPatchAttempts times is 503 with
+// Retry-After; with If-Match, a changed version is 412.
 func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
 	body, err := h.readBody(r)
 	if err != nil {
@@ -124,7 +160,16 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				}
 			}
 			result, err = store.Replace(ctx, next, curVer)
-			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() && attempt < maxPatchAttempts {
+			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() {
+				if attempt+1 >= maxPatchAttempts {
+					w.Header().Set("Retry-After", patchRetryAfter)
+					h.writeError(w, r, errPatchContended)
+					return
+				}
+				if err := pauseBeforeRetry(ctx, attempt); err != nil {
+					h.writeError(w, r, err)
+					return
+				}
 				continue
 			}
 			if err != nil {
