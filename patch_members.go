@@ -45,7 +45,7 @@ func (req *patchRequest) membershipOnly(rt *resourceType) (add []MultiValue, rem
 	note := func(id string, isAdd bool, mv MultiValue) {
 		k := id
 		if foldIDs {
-			k = foldKey(id)
+			k = FoldKey(id)
 		}
 		prev, seen := last[k]
 		if !seen {

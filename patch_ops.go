@@ -360,20 +360,9 @@ func (ik itemKeyer) key(it any) (string, bool) {
 		return "", false
 	}
 	if !ik.caseExact {
-		s = foldKey(s)
+		s = FoldKey(s)
 	}
 	return s, true
-}
-
-// foldKey lower-cases s, without allocating when it has no upper-case
-// ASCII letter.
-func foldKey(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
-			return strings.ToLower(s)
-		}
-	}
-	return s
 }
 
 // itemSet indexes items of a multi-valued attribute by identity.

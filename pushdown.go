@@ -155,7 +155,7 @@ func (f *Filter) equality(e filter.Expression) (Equality, bool) {
 				v := x.CompareValue
 				if s, isString := v.(string); isString {
 					if sub := attr.Sub(x.AttributePath.AttributeName); sub != nil && !sub.CaseExact {
-						v = strings.ToLower(s)
+						v = FoldKey(s)
 					}
 				}
 				var b strings.Builder

@@ -2,58 +2,15 @@ package memstore
 
 import (
 	"math/bits"
-	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/scimkit/scim"
 )
 
-// foldKey returns a key under which two strings are equal exactly when
-// strings.EqualFold reports them equal, for case-insensitive indexes
-// (userName, group displayName, member values). Strings that are already
-// lower-case ASCII, the common case for user names and ids, are returned as
-// they are, so the index shares the stored string instead of allocating.
-func foldKey(s string) string {
-	ascii, upper := true, false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-		if 'A' <= c && c <= 'Z' {
-			upper = true
-		}
-	}
-	if ascii {
-		if !upper {
-			return s
-		}
-		return strings.ToLower(s)
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
-}
-
-// foldRune maps r to one representative of its simple case-folding orbit
-// (the orbit strings.EqualFold compares by), so that "K", "k" and the Kelvin
-// sign share a key, as do "S", "s" and "ſ".
-func foldRune(r rune) rune {
-	if r < utf8.RuneSelf {
-		if 'A' <= r && r <= 'Z' {
-			r += 'a' - 'A'
-		}
-		return r
-	}
-	lowest := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		lowest = min(lowest, f)
-	}
-	return unicode.ToLower(lowest)
-}
+// foldKey returns the key of s in the case-insensitive indexes (userName,
+// group displayName, member values): [scim.FoldKey], the rule the filter
+// evaluator compares by, so that an index lookup, a uniqueness check and a
+// filter always agree on which strings are equal.
+func foldKey(s string) string { return scim.FoldKey(s) }
 
 // multiIndex maps a key to the records that have it. Most keys (an
 // externalId, a group name, the member value of a user in one group) have a

@@ -3,9 +3,6 @@ package sqlstore
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/scimkit/scim"
 )
@@ -339,58 +336,11 @@ func userValueRows(u *scim.User) []valueRow {
 	return rows
 }
 
-// fold returns the key under which s is compared case-insensitively: every
-// rune is replaced by the lower case of the smallest rune of its simple
-// case-folding orbit. Two strings have equal keys exactly when
-// strings.EqualFold reports them equal, and for all but a handful of
-// letters (such as ſ, which folds to s) a key is strings.ToLower(s), so
-// keys also order as lower-cased strings do. Folding in Go rather than with
-// SQL lower() makes both dialects agree with the in-memory evaluator:
-// SQLite's lower() only folds ASCII, and PostgreSQL's depends on the
-// database locale.
-func fold(s string) string {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
-			return foldSlow(s, i)
-		}
-	}
-	return s
-}
-
-func foldSlow(s string, from int) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:from])
-	for _, r := range s[from:] {
-		if r < utf8.RuneSelf {
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-			b.WriteByte(byte(r))
-			continue
-		}
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
-}
-
-// foldRune returns the lower case of the smallest rune of r's orbit, or the
-// smallest rune itself when its lower case lies outside the orbit (İ lower-
-// cases to i, yet strings.EqualFold("İ", "i") is false).
-func foldRune(r rune) rune {
-	m := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		m = min(m, f)
-	}
-	l := unicode.ToLower(m)
-	if l == m {
-		return m
-	}
-	for f := unicode.SimpleFold(m); f != m; f = unicode.SimpleFold(f) {
-		if f == l {
-			return l
-		}
-	}
-	return m
-}
+// fold returns the key under which s is compared case-insensitively:
+// [scim.FoldKey], Unicode simple case folding, so that two strings have
+// equal keys exactly when strings.EqualFold reports them equal, as the
+// handler's evaluator and every other store compare them. Folding in Go
+// rather than with SQL lower() makes both dialects agree with the
+// evaluator: SQLite's lower() only folds ASCII, and PostgreSQL's depends on
+// the database locale.
+func fold(s string) string { return scim.FoldKey(s) }

@@ -170,6 +170,7 @@ var tests = []test{
 	{"CreateAssignsIDAndMeta", testCreateAssignsIDAndMeta},
 	{"GetNotFound", testGetNotFound},
 	{"UserNameUnique", testUserNameUnique},
+	{"CaseFolding", testCaseFolding},
 	{"ReplaceIfVersion", testReplaceIfVersion},
 	{"ReplaceMissing", testReplaceMissing},
 	{"DeleteIfVersion", testDeleteIfVersion},
