@@ -120,6 +120,9 @@ func toError(err error) (e *Error, internal bool) {
 		return se, se.Status >= 500 && se.Status != http.StatusNotImplemented
 	case errors.Is(err, ErrUnauthenticated):
 		return &Error{Status: 401, Detail: "a valid bearer token is required", err: err}, false
+	case errors.Is(err, ErrMemberNotFound):
+		e, _ := memberNotFoundAs(err)
+		return e, false
 	case errors.Is(err, ErrNotFound):
 		return &Error{Status: 404, Detail: "resource not found", err: err}, false
 	case errors.Is(err, ErrConflict):

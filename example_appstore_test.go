@@ -296,5 +296,6 @@ func TestExampleStoresPassTheSuite(t *testing.T) {
 	})
 }
 
-// fold is the case folding of the login index.
-func fold(s string) string { return strings.ToLower(strings.ToUpper(s)) }
+// fold is the case folding of the login index: scim.FoldKey, the rule the
+// handler's filters compare by, so that uniqueness and lookups agree.
+func fold(s string) string { return scim.FoldKey(s) }

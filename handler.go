@@ -140,6 +140,7 @@ func (h *handler) allow(w http.ResponseWriter, r *http.Request, methods ...strin
 
 // serveResource serves /Users and /Groups and everything below them.
 func serveResource[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], rest string) {
+	r = h.withMemberCheck(r, rt)
 	switch {
 	case rest == "":
 		if h.allow(w, r, http.MethodGet, http.MethodPost) {

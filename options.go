@@ -34,6 +34,7 @@ type config struct {
 	userAttributes   []string
 	groupAttributes  []string
 	passwordHandler  func(ctx context.Context, u *User, password string) (string, error)
+	foreignMembers   bool // WithForeignMembers
 }
 
 // The defaults of the options, the one place they are defined; the
