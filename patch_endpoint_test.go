@@ -29,7 +29,8 @@ func TestPatchAddMemberWithoutMembersIsConstantCost(t *testing.T) {
 	}
 	g, err := groups.Create(context.Background(), &scim.Group{DisplayName: "Everyone", Members: members})
 	require.NoError(t, err)
-	h := scim.NewHandler(users, groups, scim.WithoutAuthentication())
+	// The members are not users: only the cost of a PATCH is measured.
+	h := scim.NewHandler(users, groups, scim.WithoutAuthentication(), scim.WithForeignMembers())
 	patch := func(i int) *httptest.ResponseRecorder {
 		body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"$ref":null,"value":"new-` + fmt.Sprint(i) + `"}]}]}`
 		req := httptest.NewRequest(http.MethodPatch, "/Groups/"+g.ID+"?excludedAttributes=members", strings.NewReader(body))
@@ -63,7 +64,7 @@ func TestPatchAddMemberWithoutMembersIsConstantCost(t *testing.T) {
 
 func TestConcurrentMemberPatches(t *testing.T) {
 	c := newClient(t)
-	ids := seedUsers(t, c, 25)
+	ids := seedUsers(t, c, 50)
 	r := c.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"big"}`)
 	gid := r.json["id"].(string)
 	var wg sync.WaitGroup
@@ -77,7 +78,7 @@ func TestConcurrentMemberPatches(t *testing.T) {
 			} else {
 				// Half rename the group while the others add members: the
 				// rename takes the read-modify-write path.
-				body = fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"id":"%s","displayName":"big-%d"}},{"op":"add","path":"members","value":[{"value":"extra-%d"}]}]}`, gid, i, i)
+				body = fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"id":"%s","displayName":"big-%d"}},{"op":"add","path":"members","value":[{"value":"%s"}]}]}`, gid, i, ids[i])
 			}
 			r := c.do("PATCH", "/Groups/"+gid+"?excludedAttributes=members", body)
 			assert.Equal(t, 200, r.status, "%s", r.body)

@@ -58,6 +58,9 @@ func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, er
 	p := s.b.partition(ctx, true)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.checkMembers(ctx, &r.members, nil); err != nil {
+		return nil, err
+	}
 	r.g.ID = p.newID()
 	t := now(time.Time{})
 	r.g.Meta = scim.Meta{ResourceType: "Group", Created: t, LastModified: t, Version: p.nextVersion()}
@@ -90,6 +93,9 @@ func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion strin
 	}
 	if ifVersion != "" && ifVersion != r.g.Meta.Version {
 		return nil, errVersion("group", g.ID)
+	}
+	if err := p.checkMembers(ctx, &n.members, &r.members); err != nil {
+		return nil, err
 	}
 	if oldKey, key := foldKey(r.g.DisplayName), foldKey(n.g.DisplayName); oldKey != key {
 		p.groupNames.remove(oldKey, r)
@@ -125,6 +131,29 @@ func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion strin
 	}
 	r.g = n.g
 	return groupOut(r, scim.ReadOptions{}), nil
+}
+
+// checkMembers returns an error wrapping scim.ErrMemberNotFound, when ctx
+// asks for the check, if a member of l that old (the group's members
+// before a Replace; nil for a new group) lacks names no user or group of p.
+// p must be write-locked: deletions take the same lock, so a member that
+// passes the check cannot be deleted before the group is stored.
+func (p *partition) checkMembers(ctx context.Context, l, old *memberList) error {
+	if !scim.MemberCheckFromContext(ctx) {
+		return nil
+	}
+	for k, s := range l.idx {
+		if (old == nil || !old.has(k)) && !p.names(k) {
+			return scim.MemberNotFound(l.at(s).value)
+		}
+	}
+	return nil
+}
+
+// names reports whether the member key names a user or group of p. Ids
+// are lower-case UUIDs, their own keys.
+func (p *partition) names(key string) bool {
+	return p.users[key] != nil || p.groups[key] != nil
 }
 
 // Delete removes the group with the given id, and removes it from the
@@ -172,6 +201,13 @@ func (s *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sci
 	}
 	if ifVersion != "" && ifVersion != r.g.Meta.Version {
 		return nil, errVersion("group", groupID)
+	}
+	if scim.MemberCheckFromContext(ctx) {
+		for _, m := range add {
+			if k := foldKey(m.Value); !r.members.has(k) && !p.names(k) {
+				return nil, scim.MemberNotFound(m.Value)
+			}
+		}
 	}
 	changed := false
 	for _, m := range add {
