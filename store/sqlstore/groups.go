@@ -140,6 +140,9 @@ func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, e
 	doc, search, members := w.doc, w.search, w.members
 	tenant, id, now := s.tenant(ctx), newID(), s.timestamp()
 	err = s.write(ctx, func(tx querier) error {
+		if err := requireMembers(ctx, tx, s.d, tenant, "", members); err != nil {
+			return err
+		}
 		q := &sqlBuf{d: s.d}
 		q.sql("INSERT INTO scim_groups (tenant, id, version, created, last_modified, display_name, display_name_key,",
 			" external_id, doc, search) VALUES (")
@@ -179,6 +182,9 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 	tenant, now := s.tenant(ctx), s.timestamp()
 	out := new(scim.Group)
 	err = s.write(ctx, func(tx querier) error {
+		if err := requireMembers(ctx, tx, s.d, tenant, g.ID, members); err != nil {
+			return err
+		}
 		q := &sqlBuf{d: s.d}
 		q.sql("UPDATE scim_groups SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
 		q.sql(", display_name = ").arg(g.DisplayName).sql(", display_name_key = ").arg(fold(g.DisplayName))
@@ -261,6 +267,9 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 	add = uniqueMembers(add)
 	var out *scim.Group
 	err := s.write(ctx, func(tx querier) error {
+		if err := requireMembers(ctx, tx, s.d, tenant, groupID, add); err != nil {
+			return err
+		}
 		q := &sqlBuf{d: s.d}
 		q.sql("SELECT ", groupCols, " FROM scim_groups r WHERE r.tenant = ").arg(tenant)
 		q.sql(" AND r.id = ").arg(groupID).sql(s.d.forUpdate())

@@ -19,6 +19,12 @@
 // checked when the store has it), concurrent writers (run it with -race)
 // and, with [WithTenants], tenant isolation.
 //
+// Members that name nothing: with [scim.ContextWithMemberCheck], a group
+// store must refuse them (with an error wrapping [scim.ErrMemberNotFound],
+// or a [*scim.Error] 400 invalidValue), and a user deleted while it is being
+// added to a group must never be left behind as a member; with
+// [WithSecondInstance], the suite races the two across two instances.
+//
 // # Stores that keep some attributes
 //
 // A store that implements [scim.AttributeKeeper] is checked on what it
@@ -64,6 +70,19 @@ type Option func(*config)
 
 type config struct {
 	newTenants func(t *testing.T) (a, b context.Context)
+	second     func(t *testing.T, users scim.UserStore, groups scim.GroupStore) (scim.UserStore, scim.GroupStore)
+}
+
+// WithSecondInstance runs the suite's races across two store instances
+// over the same data, as two processes of an application share one
+// database: for the tests that need it, the suite calls second with the
+// stores that newStores returned, and second returns another user store
+// and group store that see the same data through their own connections
+// (a new *sql.DB on the same database, say). Without this option, those
+// races run on the one instance; a store that keeps its data in memory has
+// no second instance and needs no option.
+func WithSecondInstance(second func(t *testing.T, users scim.UserStore, groups scim.GroupStore) (scim.UserStore, scim.GroupStore)) Option {
+	return func(c *config) { c.second = second }
 }
 
 // WithTenants checks tenant isolation: for every subtest, after newStores,
@@ -183,6 +202,8 @@ var tests = []test{
 	{"DeleteUserLeavesGroups", testDeleteUserLeavesGroups},
 	{"SkipMembership", testSkipMembership},
 	{"MemberPatcher", testMemberPatcher},
+	{"MemberCheck", testMemberCheck},
+	{"MemberDeleteRace", testMemberDeleteRace},
 	{"UserLender", testUserLender},
 	{"Paging", testPaging},
 	{"PagingAfterDeletes", testPagingAfterDeletes},
