@@ -22,7 +22,8 @@ func (h *handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request) 
 	jw.raw(`{"supported":` + strconv.FormatBool(h.bulkSupported()) + `,"maxOperations":` + strconv.Itoa(c.maxBulkOps) +
 		`,"maxPayloadSize":` + strconv.FormatInt(c.maxBulkBytes, 10) + `}`)
 	jw.key("filter")
-	jw.raw(`{"supported":true,"maxResults":` + strconv.Itoa(c.maxResults) + `}`)
+	// maxCost is this handler's extension: the budget of WithMaxFilterCost.
+	jw.raw(`{"supported":true,"maxResults":` + strconv.Itoa(c.maxResults) + `,"maxCost":` + strconv.Itoa(c.maxFilterCost) + `}`)
 	jw.key("changePassword")
 	jw.raw(`{"supported":` + strconv.FormatBool(h.acceptsPasswords()) + `}`)
 	jw.key("sort")

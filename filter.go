@@ -65,6 +65,7 @@ type Filter struct {
 	// sqlstore to write SQL.
 	Expr filter.Expression
 	rt   *resourceType
+	cost int // see Cost
 
 	user  func(*User) bool
 	group func(*Group) bool
@@ -93,7 +94,7 @@ func (rt *resourceType) parseFilter(expr string) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{Expr: norm, rt: rt}
+	f := &Filter{Expr: norm, rt: rt, cost: filterCost(rt, norm, false)}
 	switch rt.name {
 	case "User":
 		f.user, err = compileTyped(rt, userView, norm)

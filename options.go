@@ -35,6 +35,7 @@ type config struct {
 	groupAttributes  []string
 	passwordHandler  func(ctx context.Context, u *User, password string) (string, error)
 	foreignMembers   bool // WithForeignMembers
+	maxFilterCost    int  // WithMaxFilterCost
 }
 
 // The defaults of the options, the one place they are defined; the
@@ -48,11 +49,12 @@ const (
 
 func defaultConfig() *config {
 	return &config{
-		maxBodyBytes: defaultMaxBodyBytes,
-		maxResults:   defaultMaxResults,
-		logger:       slog.New(slog.DiscardHandler),
-		maxBulkOps:   defaultMaxBulkOperations,
-		maxBulkBytes: defaultMaxBulkPayload,
+		maxBodyBytes:  defaultMaxBodyBytes,
+		maxResults:    defaultMaxResults,
+		logger:        slog.New(slog.DiscardHandler),
+		maxBulkOps:    defaultMaxBulkOperations,
+		maxBulkBytes:  defaultMaxBulkPayload,
+		maxFilterCost: defaultMaxFilterCost,
 	}
 }
 

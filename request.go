@@ -332,6 +332,9 @@ func (h *handler) query(rt *resourceType, s *searchRequest) (*Query, *projection
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := h.checkFilterCost(f); err != nil {
+			return nil, nil, err
+		}
 		q.Filter = f
 	}
 	if s.sortBy != "" {
