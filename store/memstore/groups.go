@@ -232,14 +232,19 @@ func (s *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sci
 // displayName, externalId and membership (members eq "id",
 // members[value eq "id"]) is answered from an index (also inside an "and"
 // or "or"), as is q without a filter; other filters are evaluated with
-// [scim.Match] on every group. Member lists are copied only for the
+// [scim.Match] on every group, in chunks that release the lock in between,
+// stopping with ctx's error when ctx is done. Member lists are copied only for the
 // returned groups, and only without q.SkipMembership.
 func (s *GroupStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.Group], error) {
 	p := s.b.partition(ctx, false)
 	if p == nil {
 		return &scim.Page[scim.Group]{Resources: []*scim.Group{}}, nil
 	}
+	pre, prescanned, err := p.scanGroups(ctx, s.b, q)
+	if err != nil {
+		return nil, err
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return p.listGroups(s.b, q), nil
+	return p.listGroups(s.b, q, pre, prescanned), nil
 }

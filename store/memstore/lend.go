@@ -71,9 +71,13 @@ func (s *UserStore) LendUsers(ctx context.Context, q *scim.Query, sink scim.User
 		sink.LentPage(0, 0)
 		return nil
 	}
+	pre, prescanned, err := p.scanUsers(ctx, s.b, q)
+	if err != nil {
+		return err
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	total, recs := p.selectUsers(s.b, q)
+	total, recs := p.selectUsers(s.b, q, pre, prescanned)
 	sink.LentPage(total, len(recs))
 	sc := getScratch()
 	defer sc.release()

@@ -16,15 +16,17 @@ import (
 // scan with scim.Match. A sort is left to scim.ApplyQuery over the matches,
 // which keeps its semantics (caseExact, missing values last) in one place.
 
-// listUsers answers q; p must be read-locked.
-func (p *partition) listUsers(b *backend, q *scim.Query) *scim.Page[scim.User] {
-	total, recs := p.selectUsers(b, q)
+// listUsers answers q; p must be read-locked. pre and prescanned are
+// what scanUsers returned.
+func (p *partition) listUsers(b *backend, q *scim.Query, pre []*userRec, prescanned bool) *scim.Page[scim.User] {
+	total, recs := p.selectUsers(b, q, pre, prescanned)
 	return &scim.Page[scim.User]{TotalResults: total, Resources: p.usersOut(recs, q.ReadOptions)}
 }
 
 // selectUsers returns the number of users that match q and the records of
-// the page that q selects; p must be read-locked.
-func (p *partition) selectUsers(b *backend, q *scim.Query) (int, []*userRec) {
+// the page that q selects; p must be read-locked. If prescanned, pre holds
+// the users that match q's filter, found by scanUsers.
+func (p *partition) selectUsers(b *backend, q *scim.Query, pre []*userRec, prescanned bool) (int, []*userRec) {
 	start, count := max(q.StartIndex, 1), max(q.Count, 0)
 	if q.Filter == nil && q.SortBy == "" {
 		total := p.userOrder.size()
@@ -35,7 +37,12 @@ func (p *partition) selectUsers(b *backend, q *scim.Query) (int, []*userRec) {
 	match := p.userMatcher(q.Filter)
 	var cands []*userRec
 	indexed := false
-	if q.Filter != nil {
+	if prescanned {
+		// The matches of the scan that still exist; each was tested when
+		// it was scanned.
+		cands, indexed = liveRecs(pre, func(r *userRec) bool { return p.users[r.u.ID] == r }), true
+		match = p.userMatcher(nil)
+	} else if q.Filter != nil {
 		if cands, indexed = p.userCandidates(q.Filter.Expr); indexed {
 			cands = inOrder(cands, func(r *userRec) int { return r.pos })
 		} else {
@@ -91,8 +98,9 @@ func (p *partition) selectUsers(b *backend, q *scim.Query) (int, []*userRec) {
 	return sorted.TotalResults, recs
 }
 
-// listGroups answers q; p must be read-locked.
-func (p *partition) listGroups(b *backend, q *scim.Query) *scim.Page[scim.Group] {
+// listGroups answers q; p must be read-locked. pre and prescanned are
+// what scanGroups returned.
+func (p *partition) listGroups(b *backend, q *scim.Query, pre []*groupRec, prescanned bool) *scim.Page[scim.Group] {
 	start, count := max(q.StartIndex, 1), max(q.Count, 0)
 	if q.Filter == nil && q.SortBy == "" {
 		total := p.groupOrder.size()
@@ -105,7 +113,10 @@ func (p *partition) listGroups(b *backend, q *scim.Query) *scim.Page[scim.Group]
 	match := groupMatcher(q.Filter)
 	var cands []*groupRec
 	indexed := false
-	if q.Filter != nil {
+	if prescanned {
+		cands, indexed = liveRecs(pre, func(r *groupRec) bool { return p.groups[r.g.ID] == r }), true
+		match = groupMatcher(nil)
+	} else if q.Filter != nil {
 		if cands, indexed = p.groupCandidates(q.Filter.Expr); indexed {
 			cands = inOrder(cands, func(r *groupRec) int { return r.pos })
 		} else {
@@ -144,6 +155,17 @@ func (p *partition) listGroups(b *backend, q *scim.Query) *scim.Page[scim.Group]
 		page.Resources = append(page.Resources, groupOut(p.groups[g.ID], q.ReadOptions))
 	}
 	return page
+}
+
+// liveRecs returns the records of rs that are still stored, in rs's slice.
+func liveRecs[T any](rs []T, live func(T) bool) []T {
+	out := rs[:0]
+	for _, r := range rs {
+		if live(r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // inOrder returns rs in creation order, without duplicates.

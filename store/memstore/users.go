@@ -156,13 +156,18 @@ func (s *UserStore) Delete(ctx context.Context, id string, ifVersion string) err
 // List returns the page of users that q selects. Equality on id, userName
 // and externalId is answered from an index (also inside an "and" or "or"),
 // as is q without a filter; other filters are evaluated with [scim.Match]
-// on every user.
+// on every user, in chunks that release the lock in between, stopping with
+// ctx's error when ctx is done.
 func (s *UserStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.User], error) {
 	p := s.b.partition(ctx, false)
 	if p == nil {
 		return &scim.Page[scim.User]{Resources: []*scim.User{}}, nil
 	}
+	pre, prescanned, err := p.scanUsers(ctx, s.b, q)
+	if err != nil {
+		return nil, err
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return p.listUsers(s.b, q), nil
+	return p.listUsers(s.b, q, pre, prescanned), nil
 }

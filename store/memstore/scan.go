@@ -1,0 +1,123 @@
+package memstore
+
+import (
+	"context"
+
+	"github.com/scimkit/scim"
+)
+
+// A filter that no index answers is evaluated on every resource of the
+// partition, which can take long: a costly filter (see scim.Filter.Cost)
+// on thousands of groups of thousands of members. Holding the partition's
+// read lock all that time would stall every write of the tenant, and with
+// them, since a waiting writer holds back new readers, every read too. So
+// a scan takes the records' pointers under the lock, then evaluates them in
+// chunks, each under the read lock, releasing it in between so that waiting
+// writers and readers get through, and stopping when the request's context
+// is done. The page is then built, under the lock, from the matches that
+// still exist. A list that runs alongside writes therefore sees each
+// resource as it was at some moment of the scan, not all at one moment, as
+// with a database at read-committed isolation.
+
+// scanChunk bounds the records evaluated under one hold of the lock.
+const scanChunk = 256
+
+// scanChunkMembers bounds the group members evaluated under one hold of the
+// lock, since a filter on members tests each of them.
+const scanChunkMembers = 1 << 14
+
+// scanPaused, when set by a test, is called between two chunks of a scan,
+// with no lock held.
+var scanPaused func()
+
+// prescan evaluates q's filter in chunks when no index answers it. It
+// returns the matching records in creation order and true, or false when
+// the filter is answered by an index (or absent) and the locked path
+// evaluates it.
+func prescan[T positioned](ctx context.Context, p *partition, q *scim.Query,
+	indexed func() bool, all func() []T, live func(T) bool, weight func(T) int, ok func(T) bool) ([]T, bool, error) {
+	if q.Filter == nil {
+		return nil, false, nil
+	}
+	p.mu.RLock()
+	if indexed() {
+		p.mu.RUnlock()
+		return nil, false, nil
+	}
+	recs := all()
+	p.mu.RUnlock()
+	matched := recs[:0] // matches never outrun the records they came from
+	for len(recs) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, true, err
+		}
+		p.mu.RLock()
+		n, w := 0, 0
+		for n < len(recs) && n < scanChunk && w < scanChunkMembers {
+			r := recs[n]
+			n++
+			if !live(r) {
+				continue
+			}
+			w += weight(r)
+			if ok(r) {
+				matched = append(matched, r)
+			}
+		}
+		p.mu.RUnlock()
+		recs = recs[n:]
+		if scanPaused != nil && len(recs) > 0 {
+			scanPaused()
+		}
+	}
+	return matched, true, nil
+}
+
+// allRecs returns the live records of o in order.
+func allRecs[T positioned](o *order[T]) []T {
+	recs := make([]T, 0, o.size())
+	o.all(func(r T) bool { recs = append(recs, r); return true })
+	return recs
+}
+
+// scanUsers is prescan for users.
+func (p *partition) scanUsers(ctx context.Context, b *backend, q *scim.Query) ([]*userRec, bool, error) {
+	match := p.userMatcher(queryFilter(q))
+	recs, scanned, err := prescan(ctx, p, q,
+		func() bool { _, ok := p.userCandidates(q.Filter.Expr); return ok },
+		func() []*userRec { return allRecs(&p.userOrder) },
+		func(r *userRec) bool { return p.users[r.u.ID] == r },
+		func(*userRec) int { return 1 },
+		match.ok)
+	if scanned {
+		b.scans.Add(1)
+	}
+	return recs, scanned, err
+}
+
+// scanGroups is prescan for groups.
+func (p *partition) scanGroups(ctx context.Context, b *backend, q *scim.Query) ([]*groupRec, bool, error) {
+	match := groupMatcher(queryFilter(q))
+	recs, scanned, err := prescan(ctx, p, q,
+		func() bool { _, ok := p.groupCandidates(q.Filter.Expr); return ok },
+		func() []*groupRec { return allRecs(&p.groupOrder) },
+		func(r *groupRec) bool { return p.groups[r.g.ID] == r },
+		func(r *groupRec) int {
+			if match.members == membersAll {
+				return 1 + r.members.size()
+			}
+			return 1
+		},
+		match.ok)
+	if scanned {
+		b.scans.Add(1)
+	}
+	return recs, scanned, err
+}
+
+func queryFilter(q *scim.Query) *scim.Filter {
+	if q == nil {
+		return nil
+	}
+	return q.Filter
+}
