@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 )
@@ -29,30 +30,47 @@ import (
 // every match. A nil q selects every resource. Page.Resources is never
 // nil.
 func ApplyQuery[R Resource](all []*R, q *Query) *Page[R] {
+	page, _ := ApplyQueryContext(context.Background(), all, q)
+	return page
+}
+
+// applyCheckEvery is how many resources ApplyQueryContext evaluates between
+// two looks at its context.
+const applyCheckEvery = 64
+
+// ApplyQueryContext is [ApplyQuery] for long lists: it looks at ctx every
+// few resources and, once ctx is done, stops and returns ctx's error and no
+// page, so that a costly filter does not keep a store busy after its client
+// has gone.
+func ApplyQueryContext[R Resource](ctx context.Context, all []*R, q *Query) (*Page[R], error) {
 	if q == nil {
 		q = &Query{StartIndex: 1, Count: len(all)}
 	}
 	start := max(q.StartIndex, 1) - 1
 	count := max(q.Count, 0)
 	page := &Page[R]{Resources: []*R{}}
-	if q.SortBy == "" {
-		// Without sorting, only the page needs keeping.
-		for _, r := range all {
-			if r == nil || !Match(q.Filter, r) {
-				continue
-			}
-			if page.TotalResults >= start && len(page.Resources) < count {
-				page.Resources = append(page.Resources, r)
-			}
-			page.TotalResults++
-		}
-		return page
-	}
 	var matched []*R
-	for _, r := range all {
-		if r != nil && Match(q.Filter, r) {
-			matched = append(matched, r)
+	for i, r := range all {
+		if i%applyCheckEvery == 0 && q.Filter != nil {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 		}
+		if r == nil || !Match(q.Filter, r) {
+			continue
+		}
+		if q.SortBy != "" {
+			matched = append(matched, r)
+			continue
+		}
+		// Without sorting, only the page needs keeping.
+		if page.TotalResults >= start && len(page.Resources) < count {
+			page.Resources = append(page.Resources, r)
+		}
+		page.TotalResults++
+	}
+	if q.SortBy == "" {
+		return page, nil
 	}
 	rt := defaultResourceType[R]()
 	if q.Filter != nil && q.Filter.rt != nil {
@@ -64,7 +82,7 @@ func ApplyQuery[R Resource](all []*R, q *Query) *Page[R] {
 		n := min(count, len(matched)-start)
 		page.Resources = append(page.Resources, matched[start:start+n]...)
 	}
-	return page
+	return page, nil
 }
 
 // Match reports whether r matches f. A nil filter matches every resource; a

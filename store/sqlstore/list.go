@@ -113,7 +113,10 @@ func listInMemory[R scim.Resource](ctx context.Context, db querier, d Dialect, s
 			return nil, err
 		}
 	}
-	page := scim.ApplyQuery(all, q)
+	page, err := scim.ApplyQueryContext(ctx, all, q)
+	if err != nil {
+		return nil, err
+	}
 	if spec.membership != nil && !needs && !q.SkipMembership && len(page.Resources) > 0 {
 		if err := spec.membership(db, page.Resources); err != nil {
 			return nil, err
