@@ -22,9 +22,12 @@ import (
 // scanChunk bounds the records evaluated under one hold of the lock.
 const scanChunk = 256
 
-// scanChunkMembers bounds the group members evaluated under one hold of the
-// lock, since a filter on members tests each of them.
-const scanChunkMembers = 1 << 14
+// scanChunkWork bounds the work done under one hold of the lock, in
+// units of the filter's cost (scim.Filter.Cost) times the items a record
+// holds (1, or a group's members when the filter tests all of them): a
+// filter that tests 1,000 members with costly comparisons releases the lock
+// after every group. A chunk holds at least one record.
+const scanChunkWork = 1 << 16
 
 // scanPaused, when set by a test, is called between two chunks of a scan,
 // with no lock held.
@@ -47,19 +50,20 @@ func prescan[T positioned](ctx context.Context, p *partition, q *scim.Query,
 	recs := all()
 	p.mu.RUnlock()
 	matched := recs[:0] // matches never outrun the records they came from
+	cost := max(q.Filter.Cost(), 1)
 	for len(recs) > 0 {
 		if err := ctx.Err(); err != nil {
 			return nil, true, err
 		}
 		p.mu.RLock()
 		n, w := 0, 0
-		for n < len(recs) && n < scanChunk && w < scanChunkMembers {
+		for n < len(recs) && n < scanChunk && w < scanChunkWork {
 			r := recs[n]
 			n++
 			if !live(r) {
 				continue
 			}
-			w += weight(r)
+			w += weight(r) * cost
 			if ok(r) {
 				matched = append(matched, r)
 			}
