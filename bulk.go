@@ -2,6 +2,7 @@ package scim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -111,7 +112,10 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	b := newBulkRun(h, r, req.Operations, failOnErrors)
+	ctx, cancel := h.bulkContext(r)
+	defer cancel()
+	b := newBulkRun(h, r.WithContext(ctx), req.Operations, failOnErrors)
+	b.parent = r.Context()
 	b.runAll()
 	h.writeJSON(w, http.StatusOK, b.appendResponse(make([]byte, 0, 64+96*len(b.ops))))
 }
@@ -183,10 +187,13 @@ type bulkRun struct {
 	ops          []bulkOp
 	defs         map[string]int // bulkId → index of the POST defining it
 	failOnErrors int
-	errors       int
-	stopped      bool
-	fixups       []int
-	rec          bulkRecorder
+	// parent is the bulk request's own context; base's ends with the
+	// time budget (see WithBulkTimeout).
+	parent  context.Context
+	errors  int
+	stopped bool
+	fixups  []int
+	rec     bulkRecorder
 }
 
 func newBulkRun(h *handler, r *http.Request, in []bulkOperationIn, failOnErrors int) *bulkRun {
@@ -422,10 +429,20 @@ func (b *bulkRun) run(i int) {
 		}
 	}
 	if b.base.Context().Err() != nil {
+		if b.outOfTime() {
+			// Not counted against failOnErrors: the operation is not
+			// wrong, it was not run.
+			op.res = b.timeoutResult(false)
+			return
+		}
 		b.stopped = true
 		return
 	}
-	b.record(i, b.exec(i))
+	res := b.exec(i)
+	if res.status == http.StatusServiceUnavailable && b.outOfTime() {
+		res = b.timeoutResult(true)
+	}
+	b.record(i, res)
 }
 
 // record stores the result of operation i and counts it against

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"time"
 )
 
 // Option configures a handler made by [NewHandler].
@@ -34,8 +35,9 @@ type config struct {
 	userAttributes   []string
 	groupAttributes  []string
 	passwordHandler  func(ctx context.Context, u *User, password string) (string, error)
-	foreignMembers   bool // WithForeignMembers
-	maxFilterCost    int  // WithMaxFilterCost
+	foreignMembers   bool          // WithForeignMembers
+	maxFilterCost    int           // WithMaxFilterCost
+	bulkTimeout      time.Duration // WithBulkTimeout
 }
 
 // The defaults of the options, the one place they are defined; the
@@ -55,6 +57,7 @@ func defaultConfig() *config {
 		maxBulkOps:    defaultMaxBulkOperations,
 		maxBulkBytes:  defaultMaxBulkPayload,
 		maxFilterCost: defaultMaxFilterCost,
+		bulkTimeout:   defaultBulkTimeout,
 	}
 }
 
