@@ -79,8 +79,23 @@ func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, er
 // Replace replaces the group whose id is g.ID by a copy of g, keeping its
 // creation time, and returns it as stored.
 func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	return s.replace(ctx, g, ifVersion, false)
+}
+
+// ReplaceKeepingMembers is Replace for every attribute of g but its
+// members, which stay as stored, untouched: renaming a group of 100,000
+// members costs what renaming an empty one does. It returns the group
+// without its members. The handler uses it (the optional capability
+// scim.MemberPreservingReplacer) for a PATCH that does not touch members.
+func (s *GroupStore) ReplaceKeepingMembers(ctx context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	return s.replace(ctx, g, ifVersion, true)
+}
+
+func (s *GroupStore) replace(ctx context.Context, g *scim.Group, ifVersion string, keepMembers bool) (*scim.Group, error) {
 	n := &groupRec{g: copyGroupIn(g)}
-	n.members.set(g.Members)
+	if !keepMembers {
+		n.members.set(g.Members)
+	}
 	p := s.b.partition(ctx, false)
 	if p == nil {
 		return nil, errNotFound("group", g.ID)
@@ -94,8 +109,10 @@ func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion strin
 	if ifVersion != "" && ifVersion != r.g.Meta.Version {
 		return nil, errVersion("group", g.ID)
 	}
-	if err := p.checkMembers(ctx, &n.members, &r.members); err != nil {
-		return nil, err
+	if !keepMembers {
+		if err := p.checkMembers(ctx, &n.members, &r.members); err != nil {
+			return nil, err
+		}
 	}
 	if oldKey, key := foldKey(r.g.DisplayName), foldKey(n.g.DisplayName); oldKey != key {
 		p.groupNames.remove(oldKey, r)
@@ -109,19 +126,21 @@ func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion strin
 			p.groupExt.add(n.g.ExternalID, r)
 		}
 	}
-	// Only the difference touches the reverse index, so renaming a big
-	// group costs map lookups, not index rewrites.
-	for k := range r.members.idx {
-		if !n.members.has(k) {
-			p.removeMemberOf(k, r)
+	if !keepMembers {
+		// Only the difference touches the reverse index, so renaming a
+		// big group costs map lookups, not index rewrites.
+		for k := range r.members.idx {
+			if !n.members.has(k) {
+				p.removeMemberOf(k, r)
+			}
 		}
-	}
-	for k := range n.members.idx {
-		if !r.members.has(k) {
-			p.addMemberOf(k, r)
+		for k := range n.members.idx {
+			if !r.members.has(k) {
+				p.addMemberOf(k, r)
+			}
 		}
+		r.members = n.members
 	}
-	r.members = n.members
 	n.g.ID = r.g.ID
 	n.g.Meta = scim.Meta{
 		ResourceType: "Group",
@@ -130,7 +149,7 @@ func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion strin
 		Version:      p.nextVersion(),
 	}
 	r.g = n.g
-	return groupOut(r, scim.ReadOptions{}), nil
+	return groupOut(r, scim.ReadOptions{SkipMembership: keepMembers}), nil
 }
 
 // checkMembers returns an error wrapping scim.ErrMemberNotFound, when ctx
