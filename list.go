@@ -21,22 +21,27 @@ func list[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *re
 		h.listLent(w, r, q, p)
 		return
 	}
+	if rt == h.groupRT && p.wantsMembership(rt) && !q.nothing && q.Count > 0 {
+		h.listGroupsByMembers(w, r, q, p)
+		return
+	}
 	page, err := listStore(r.Context(), store, q)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
 	bp := bufPool.Get().(*[]byte)
-	lw := listWriter{jsonWriter{b: (*bp)[:0]}}
-	lw.begin(page.TotalResults, len(page.Resources), q.StartIndex)
+	bs := &bodyStream{w: w, lw: listWriter{jsonWriter{b: (*bp)[:0]}}}
+	bs.lw.begin(page.TotalResults, len(page.Resources), q.StartIndex)
 	e := encoder{rt: rt, p: p, base: h.baseURL(r)}
 	for _, res := range page.Resources {
-		lw.next()
-		lw.b = appendResource(&e, lw.b, res)
+		bs.lw.next()
+		bs.lw.b = appendResource(&e, bs.lw.b, res)
+		bs.maybeFlush()
 	}
-	lw.end()
-	h.writeJSON(w, http.StatusOK, lw.b)
-	*bp = lw.b[:0]
+	bs.lw.end()
+	bs.finish()
+	*bp = bs.lw.b[:0]
 	bufPool.Put(bp)
 }
 
@@ -102,11 +107,13 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request, s *searchReq
 		lw.next()
 		lw.b = ue.appendUser(lw.b, u)
 	}
+	bs := &bodyStream{w: w, lw: lw}
 	ge := encoder{rt: h.groupRT, p: gp, base: base}
 	for _, g := range groups.Resources {
-		lw.next()
-		lw.b = ge.appendGroup(lw.b, g)
+		bs.lw.next()
+		bs.lw.b = ge.appendGroup(bs.lw.b, g)
+		bs.maybeFlush()
 	}
-	lw.end()
-	h.writeJSON(w, http.StatusOK, lw.b)
+	bs.lw.end()
+	bs.finish()
 }

@@ -38,6 +38,7 @@ type config struct {
 	foreignMembers   bool          // WithForeignMembers
 	maxFilterCost    int           // WithMaxFilterCost
 	bulkTimeout      time.Duration // WithBulkTimeout
+	maxPageMembers   int           // WithMaxPageMembers
 }
 
 // The defaults of the options, the one place they are defined; the
@@ -51,13 +52,14 @@ const (
 
 func defaultConfig() *config {
 	return &config{
-		maxBodyBytes:  defaultMaxBodyBytes,
-		maxResults:    defaultMaxResults,
-		logger:        slog.New(slog.DiscardHandler),
-		maxBulkOps:    defaultMaxBulkOperations,
-		maxBulkBytes:  defaultMaxBulkPayload,
-		maxFilterCost: defaultMaxFilterCost,
-		bulkTimeout:   defaultBulkTimeout,
+		maxBodyBytes:   defaultMaxBodyBytes,
+		maxResults:     defaultMaxResults,
+		logger:         slog.New(slog.DiscardHandler),
+		maxBulkOps:     defaultMaxBulkOperations,
+		maxBulkBytes:   defaultMaxBulkPayload,
+		maxFilterCost:  defaultMaxFilterCost,
+		bulkTimeout:    defaultBulkTimeout,
+		maxPageMembers: defaultMaxPageMembers,
 	}
 }
 
