@@ -64,4 +64,41 @@
 // bypass its override. To pass on the Store methods and nothing else,
 // embed the interface instead: struct{ scim.UserStore } has Get, Create,
 // Replace, Delete and List, and no capability.
+//
+// # What one request may cost
+//
+// A client cannot make one request tie up a store or the server's memory:
+//
+//   - Filters have a cost ([Filter.Cost]: 1 a comparison, 10 a substring
+//     comparison, each times 10 on a multi-valued attribute), and a list
+//     or search whose filter costs more than [WithMaxFilterCost] (1000 by
+//     default, advertised as ServiceProviderConfig filter.maxCost) is 400
+//     invalidFilter. Stores stop evaluating a filter when the request's
+//     context ends ([ApplyQueryContext]), and memstore holds a tenant's lock
+//     only a chunk at a time while it scans.
+//   - List responses are streamed, and a page of groups that shows members
+//     ends once it carries [WithMaxPageMembers] members (10,000 by default):
+//     itemsPerPage says how many groups it holds and the client pages on.
+//   - A /Bulk request has a time budget ([WithBulkTimeout], 30 s by
+//     default), after which each remaining operation answers 503 saying it
+//     was not run.
+//   - A PATCH that keeps losing races with other writers answers 503 with
+//     Retry-After (412 only when the client sent If-Match).
+//
+// # Group members
+//
+// A member must be a user or group of the tenant (RFC 7643 §4.2): the
+// handler asks the group store, through [ContextWithMemberCheck], to refuse
+// any other atomically with the write, so that a user deleted while it is
+// being added to a group is never left behind as a member, and answers 400
+// invalidValue ([ErrMemberNotFound]). [WithForeignMembers] accepts members
+// that live elsewhere.
+//
+// # Case-insensitive comparison
+//
+// userName uniqueness, lookups, filters and member values compare strings
+// that are not caseExact by one rule, Unicode simple case folding
+// ([FoldKey], the relation of strings.EqualFold), with no Unicode
+// normalisation: whatever conflicts with a userName is also what a filter
+// on it finds.
 package scim

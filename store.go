@@ -42,7 +42,13 @@ type GroupStore = Store[Group]
 //     "Group", of a group (a nested group). A store that cannot tell them
 //     apart, because it keeps members.value only, keeps users only, and
 //     refuses a member that names none of the tenant's users as above.
-//     Deleting a user removes it from every group.
+//     Deleting a user removes it from every group. With a context marked
+//     by [ContextWithMemberCheck] (the handler's default for group
+//     writes), Create, Replace and [MemberPatcher.PatchMembers] refuse a
+//     member they would add that names no user or group of the tenant,
+//     with an error wrapping [ErrMemberNotFound], atomically with respect
+//     to deletions, also those of another store instance on the same
+//     data.
 //   - User.Password is empty unless the application registered
 //     [WithPasswordHandler] and the store keeps "password": it then holds
 //     what that handler returned (a hash, typically), never what a client
