@@ -133,11 +133,19 @@ func (t *table[R]) lock(ctx context.Context, tx *sql.Tx, org, id int64, ifVersio
 
 // account returns the account a member or a manager names, which must be
 // one of the organisation's: a reference to anything else is refused with
-// a SCIM error, 400 invalidValue.
+// a SCIM error, 400 invalidValue. On PostgreSQL it share-locks the
+// account's row until the transaction ends, so that an account deleted
+// meanwhile is refused here rather than failing the insert that follows
+// on its foreign key; a SQLite write transaction holds the database's
+// write lock already.
 func (db *DB) account(ctx context.Context, tx *sql.Tx, org int64, ref string) (int64, error) {
 	_, id, err := ids(ctx, ref)
 	if err == nil {
-		err = tx.QueryRowContext(ctx, db.q("SELECT id FROM accounts WHERE id = ? AND org_id = ?"), id, org).Scan(&id)
+		lock := ""
+		if db.pg {
+			lock = " FOR SHARE"
+		}
+		err = tx.QueryRowContext(ctx, db.q("SELECT id FROM accounts WHERE id = ? AND org_id = ?"+lock), id, org).Scan(&id)
 	}
 	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, scim.ErrNotFound) {
 		return 0, scim.NewError(400, scim.ScimTypeInvalidValue, fmt.Sprintf("%q is not a user of this organisation", ref))
