@@ -30,8 +30,13 @@ func requireMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID 
 		lock = " FOR SHARE"
 	}
 	found := make(map[string]bool, len(members))
+	rest := members
+	// Users first: most members are users, and then one query suffices.
 	for _, table := range []string{"scim_users", "scim_groups"} {
-		err := inChunks(members, 500, func(ms []scim.MultiValue) error {
+		if len(rest) == 0 {
+			break
+		}
+		err := inChunks(rest, 500, func(ms []scim.MultiValue) error {
 			q := &sqlBuf{d: d}
 			q.sql("SELECT id FROM ", table, " WHERE tenant = ").arg(tenant).sql(" AND id IN (")
 			for i, m := range ms {
@@ -46,13 +51,15 @@ func requireMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID 
 		if err != nil {
 			return err
 		}
-	}
-	var missing []scim.MultiValue
-	for _, m := range members {
-		if !found[m.Value] {
-			missing = append(missing, m)
+		var left []scim.MultiValue
+		for _, m := range rest {
+			if !found[m.Value] {
+				left = append(left, m)
+			}
 		}
+		rest = left
 	}
+	missing := rest
 	if len(missing) == 0 || groupID == "" {
 		if len(missing) > 0 {
 			return scim.MemberNotFound(missing[0].Value)
