@@ -76,9 +76,11 @@
 //     invalidFilter. Stores stop evaluating a filter when the request's
 //     context ends ([ApplyQueryContext]), and memstore holds a tenant's lock
 //     only a chunk at a time while it scans.
-//   - List responses are streamed, and a page of groups that shows members
-//     ends once it carries [WithMaxPageMembers] members (10,000 by default):
-//     itemsPerPage says how many groups it holds and the client pages on.
+//   - List responses are streamed, and the groups of a page that shows
+//     members are read a few at a time, so memory holds a batch of groups,
+//     not the page. With [WithMaxPageMembers], a page also ends once it
+//     carries that many members: itemsPerPage says how many groups it holds
+//     and the client pages on from there.
 //   - A /Bulk request has a time budget ([WithBulkTimeout], 30 s by
 //     default), after which each remaining operation answers 503 saying it
 //     was not run.

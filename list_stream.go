@@ -8,12 +8,14 @@ import (
 // List responses are streamed: the body is written in pieces of about
 // streamFlushAt bytes as resources are encoded, instead of being built
 // whole in memory (a page of 100 groups of 5,000 members is 77 MB of JSON).
-// A page of groups that shows members is also bounded by the members it
-// carries (WithMaxPageMembers): the handler lists the page's groups without
-// members, then reads them with their members a few at a time, writes
-// them, and cuts the page short once it carries the budget, saying so in
-// itemsPerPage; the client pages on from startIndex + itemsPerPage, as RFC
-// 7644 §3.4.2.4 lets a service provider return fewer results than asked.
+// A page of groups that shows members is read a few groups at a time: the
+// handler lists the page's groups without members, then reads them with
+// their members in batches of about readBatchMembers members and writes
+// them, so that memory holds one batch, not the page. With
+// WithMaxPageMembers, the page is also cut short once it carries that many
+// members, saying so in itemsPerPage; the client pages on from startIndex
+// + itemsPerPage, as RFC 7644 §3.4.2.4 lets a service provider return fewer
+// results than asked.
 
 // streamFlushAt is the size at which a streamed body is written out.
 const streamFlushAt = 32 << 10
@@ -22,17 +24,24 @@ const streamFlushAt = 32 << 10
 // once.
 const memberBatch = 10
 
-// defaultMaxPageMembers is the default of WithMaxPageMembers.
-const defaultMaxPageMembers = 10000
+// readBatchMembers is the number of members a batch of groups read at once
+// aims at, judged by the groups read so far.
+const readBatchMembers = 10000
 
-// WithMaxPageMembers bounds the members that one page of a group list or
-// search carries: once the groups written carry n members or more, the
-// page ends there, with itemsPerPage giving the number of groups it holds
-// (fewer than count), and the client asks for the next page from
-// startIndex + itemsPerPage as usual. A page holds at least one group,
-// however large. The bound applies only when the response shows members
-// (not with excludedAttributes=members, as Entra ID asks). The default is
-// 10,000 members; a non-positive n keeps the bound as it was.
+// WithMaxPageMembers bounds the members that one page of a group list
+// carries: once the groups written carry n members or more, the page ends
+// there, with itemsPerPage giving the number of groups it holds (fewer
+// than count), and the client asks for the next page from startIndex +
+// itemsPerPage. A page holds at least one group, however large. The bound
+// applies only when the response shows members (not with
+// excludedAttributes=members, as Entra ID asks).
+//
+// By default pages are not bounded by members, because Okta's import asks
+// for the next page at startIndex + count rather than + itemsPerPage, and
+// would skip the groups a shorter page left out; set it for clients that
+// page by itemsPerPage. Either way the response is streamed and its groups
+// read a few at a time, so the server's memory holds a batch of groups,
+// not the page. A non-positive n keeps the bound as it was.
 func WithMaxPageMembers(n int) Option {
 	return func(c *config) {
 		if n > 0 {
@@ -91,8 +100,8 @@ func (s *bodyStream) fail(h *handler, r *http.Request, err error) {
 }
 
 // listGroupsByMembers answers a group list that shows members: the page's
-// groups are listed without members, then read with them memberBatch at a
-// time and written, until the page carries maxPageMembers members.
+// groups are listed without members, then read with them a batch at a time
+// and written, until the page ends or carries maxPageMembers members.
 func (h *handler) listGroupsByMembers(w http.ResponseWriter, r *http.Request, q *Query, p *projection) {
 	ctx := r.Context()
 	lq := *q
@@ -114,13 +123,18 @@ func (h *handler) listGroupsByMembers(w http.ResponseWriter, r *http.Request, q 
 	e := encoder{rt: h.groupRT, p: p, base: h.baseURL(r)}
 	items, members := 0, 0
 	rest := page.Resources
-	for len(rest) > 0 && (items == 0 || members < h.cfg.maxPageMembers) {
-		// Read as many groups as the budget seems to leave room for, judged
-		// by the groups so far: two to begin with.
+	bound := h.cfg.maxPageMembers
+	pageFull := func() bool { return bound > 0 && items > 0 && members >= bound }
+	for len(rest) > 0 && !pageFull() {
+		// Read as many groups as a batch (or the page's bound) seems to
+		// leave room for, judged by the groups so far: two to begin with.
 		n := 2
 		if items > 0 {
-			avg := max(members/items, 1)
-			n = min(max((h.cfg.maxPageMembers-members)/avg+1, 1), memberBatch)
+			room := readBatchMembers
+			if bound > 0 {
+				room = min(room, bound-members)
+			}
+			n = min(max(room/max(members/items, 1)+1, 1), memberBatch)
 		}
 		batch := rest[:min(n, len(rest))]
 		rest = rest[len(batch):]
@@ -130,7 +144,7 @@ func (h *handler) listGroupsByMembers(w http.ResponseWriter, r *http.Request, q 
 			return
 		}
 		for _, g := range batch {
-			if items > 0 && members >= h.cfg.maxPageMembers {
+			if pageFull() {
 				break
 			}
 			fg := full[g.ID]

@@ -52,14 +52,13 @@ const (
 
 func defaultConfig() *config {
 	return &config{
-		maxBodyBytes:   defaultMaxBodyBytes,
-		maxResults:     defaultMaxResults,
-		logger:         slog.New(slog.DiscardHandler),
-		maxBulkOps:     defaultMaxBulkOperations,
-		maxBulkBytes:   defaultMaxBulkPayload,
-		maxFilterCost:  defaultMaxFilterCost,
-		bulkTimeout:    defaultBulkTimeout,
-		maxPageMembers: defaultMaxPageMembers,
+		maxBodyBytes:  defaultMaxBodyBytes,
+		maxResults:    defaultMaxResults,
+		logger:        slog.New(slog.DiscardHandler),
+		maxBulkOps:    defaultMaxBulkOperations,
+		maxBulkBytes:  defaultMaxBulkPayload,
+		maxFilterCost: defaultMaxFilterCost,
+		bulkTimeout:   defaultBulkTimeout,
 	}
 }
 
