@@ -13,6 +13,7 @@ import (
 type groupRec struct {
 	g       scim.Group // Members is always nil
 	pos     int        // slot in partition.groupOrder
+	gone    bool       // deleted; see userRec.gone
 	members memberList
 }
 
@@ -200,6 +201,7 @@ func (s *GroupStore) Delete(ctx context.Context, id string, ifVersion string) er
 		p.removeMemberOf(k, r)
 	}
 	p.groupOrder.remove(r.pos)
+	r.gone = true
 	p.unlinkMember(s.b, id)
 	return nil
 }

@@ -172,6 +172,9 @@ type userRec struct {
 	// read to touch. A record is never copied by value.
 	u   scim.User
 	pos int // slot in partition.userOrder
+	// gone is set when the user is deleted, for scans that hold a record
+	// across a release of the lock.
+	gone bool
 	// groups are the groups that have the user as a member, in no order:
 	// the reverse index of membership for users, a pointer per membership
 	// rather than an index entry.

@@ -40,7 +40,7 @@ func (p *partition) selectUsers(b *backend, q *scim.Query, pre []*userRec, presc
 	if prescanned {
 		// The matches of the scan that still exist; each was tested when
 		// it was scanned.
-		cands, indexed = liveRecs(pre, func(r *userRec) bool { return p.users[r.u.ID] == r }), true
+		cands, indexed = liveRecs(pre, func(r *userRec) bool { return !r.gone }), true
 		match = p.userMatcher(nil)
 	} else if q.Filter != nil {
 		if cands, indexed = p.userCandidates(q.Filter.Expr); indexed {
@@ -114,7 +114,7 @@ func (p *partition) listGroups(b *backend, q *scim.Query, pre []*groupRec, presc
 	var cands []*groupRec
 	indexed := false
 	if prescanned {
-		cands, indexed = liveRecs(pre, func(r *groupRec) bool { return p.groups[r.g.ID] == r }), true
+		cands, indexed = liveRecs(pre, func(r *groupRec) bool { return !r.gone }), true
 		match = groupMatcher(nil)
 	} else if q.Filter != nil {
 		if cands, indexed = p.groupCandidates(q.Filter.Expr); indexed {

@@ -2,7 +2,9 @@ package memstore
 
 import (
 	"context"
+	"strings"
 
+	"github.com/scim2/filter-parser/v2"
 	"github.com/scimkit/scim"
 )
 
@@ -33,20 +35,16 @@ const scanChunkWork = 1 << 16
 // with no lock held.
 var scanPaused func()
 
-// prescan evaluates q's filter in chunks when no index answers it. It
-// returns the matching records in creation order and true, or false when
-// the filter is answered by an index (or absent) and the locked path
-// evaluates it.
+// prescan evaluates q's filter in chunks when no index answers it (which
+// indexed tells from the filter alone, without the lock). It returns the
+// matching records in creation order and true, or false when the filter is
+// answered by an index (or absent) and the locked path evaluates it.
 func prescan[T positioned](ctx context.Context, p *partition, q *scim.Query,
 	indexed func() bool, all func() []T, live func(T) bool, weight func(T) int, ok func(T) bool) ([]T, bool, error) {
-	if q.Filter == nil {
+	if q.Filter == nil || indexed() {
 		return nil, false, nil
 	}
 	p.mu.RLock()
-	if indexed() {
-		p.mu.RUnlock()
-		return nil, false, nil
-	}
 	recs := all()
 	p.mu.RUnlock()
 	matched := recs[:0] // matches never outrun the records they came from
@@ -88,9 +86,9 @@ func allRecs[T positioned](o *order[T]) []T {
 func (p *partition) scanUsers(ctx context.Context, b *backend, q *scim.Query) ([]*userRec, bool, error) {
 	match := p.userMatcher(queryFilter(q))
 	recs, scanned, err := prescan(ctx, p, q,
-		func() bool { _, ok := p.userCandidates(q.Filter.Expr); return ok },
+		func() bool { return userIndexed(q.Filter.Expr) },
 		func() []*userRec { return allRecs(&p.userOrder) },
-		func(r *userRec) bool { return p.users[r.u.ID] == r },
+		func(r *userRec) bool { return !r.gone },
 		func(*userRec) int { return 1 },
 		match.ok)
 	if scanned {
@@ -103,9 +101,9 @@ func (p *partition) scanUsers(ctx context.Context, b *backend, q *scim.Query) ([
 func (p *partition) scanGroups(ctx context.Context, b *backend, q *scim.Query) ([]*groupRec, bool, error) {
 	match := groupMatcher(queryFilter(q))
 	recs, scanned, err := prescan(ctx, p, q,
-		func() bool { _, ok := p.groupCandidates(q.Filter.Expr); return ok },
+		func() bool { return groupIndexed(q.Filter.Expr) },
 		func() []*groupRec { return allRecs(&p.groupOrder) },
-		func(r *groupRec) bool { return p.groups[r.g.ID] == r },
+		func(r *groupRec) bool { return !r.gone },
 		func(r *groupRec) int {
 			if match.members == membersAll {
 				return 1 + r.members.size()
@@ -124,4 +122,50 @@ func queryFilter(q *scim.Query) *scim.Filter {
 		return nil
 	}
 	return q.Filter
+}
+
+// userIndexed reports whether userCandidates answers e from the indexes:
+// the same decision, from the filter alone.
+func userIndexed(e filter.Expression) bool {
+	switch e := e.(type) {
+	case *filter.LogicalExpression:
+		return combined(e, userIndexed)
+	case *filter.AttributeExpression:
+		name, _, ok := coreEq(e)
+		return ok && e.AttributePath.SubAttribute == nil &&
+			(strings.EqualFold(name, "id") || strings.EqualFold(name, "userName") || strings.EqualFold(name, "externalId"))
+	}
+	return false
+}
+
+// groupIndexed reports whether groupCandidates answers e from the indexes.
+func groupIndexed(e filter.Expression) bool {
+	switch e := e.(type) {
+	case *filter.LogicalExpression:
+		return combined(e, groupIndexed)
+	case *filter.ValuePath:
+		_, ok := memberPathKeys(e)
+		return ok
+	case *filter.AttributeExpression:
+		name, _, ok := coreEq(e)
+		if !ok {
+			return false
+		}
+		sub := e.AttributePath.SubAttribute
+		if strings.EqualFold(name, "members") {
+			return sub == nil || strings.EqualFold(*sub, "value")
+		}
+		return sub == nil &&
+			(strings.EqualFold(name, "id") || strings.EqualFold(name, "displayName") || strings.EqualFold(name, "externalId"))
+	}
+	return false
+}
+
+// combined is combine's decision: an "or" is indexed when both sides are,
+// an "and" when either is.
+func combined(e *filter.LogicalExpression, indexed func(filter.Expression) bool) bool {
+	if strings.EqualFold(string(e.Operator), string(filter.OR)) {
+		return indexed(e.Left) && indexed(e.Right)
+	}
+	return indexed(e.Left) || indexed(e.Right)
 }

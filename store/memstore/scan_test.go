@@ -95,3 +95,29 @@ func TestScanStopsWhenCancelled(t *testing.T) {
 	err = users.LendUsers(ctx, &scim.Query{Filter: uf, StartIndex: 1, Count: 10}, nil)
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+// userIndexed and groupIndexed decide as userCandidates and
+// groupCandidates do, without the lock.
+func TestIndexedAgreesWithCandidates(t *testing.T) {
+	p := newPartition()
+	for _, expr := range []string{
+		`userName eq "a"`, `userName co "a"`, `id eq "x" or userName eq "b"`, `id eq "x" or title eq "b"`,
+		`title eq "t" and externalId eq "e"`, `name.givenName eq "a"`, `emails[type eq "work"].value eq "a"`,
+		`userName eq ""`, `not (userName eq "a")`, `groups eq "g"`,
+	} {
+		f, err := scim.ParseUserFilter(expr)
+		require.NoError(t, err)
+		_, want := p.userCandidates(f.Expr)
+		require.Equal(t, want, userIndexed(f.Expr), expr)
+	}
+	for _, expr := range []string{
+		`displayName eq "a"`, `members eq "u"`, `members.value eq "u"`, `members.display eq "u"`,
+		`members[value eq "u"]`, `members[type eq "User"]`, `id eq "g" and members eq "u"`,
+		`displayName co "a" or id eq "g"`, `externalId eq "e" or displayName eq "d"`, `members co "u"`,
+	} {
+		f, err := scim.ParseGroupFilter(expr)
+		require.NoError(t, err)
+		_, want := p.groupCandidates(f.Expr)
+		require.Equal(t, want, groupIndexed(f.Expr), expr)
+	}
+}

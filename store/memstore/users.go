@@ -150,6 +150,7 @@ func (s *UserStore) Delete(ctx context.Context, id string, ifVersion string) err
 		p.userExt.remove(r.u.ExternalID, r)
 	}
 	p.userOrder.remove(r.pos)
+	r.gone = true
 	return nil
 }
 
