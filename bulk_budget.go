@@ -48,7 +48,8 @@ func (b *bulkRun) timeoutResult(ran bool) *bulkResult {
 	e := errorf(http.StatusServiceUnavailable, "",
 		"the operation %s: the bulk request used up its time budget of %s; send the operations that did not succeed again",
 		what, b.h.cfg.bulkTimeout)
+	// Not an internal error: the request was simply too long.
 	b.rec.reset()
-	b.h.writeError(&b.rec, b.base, e)
+	writeErrorResponse(&b.rec, e)
 	return &bulkResult{status: e.Status, response: append([]byte(nil), b.rec.body...)}
 }

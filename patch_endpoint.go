@@ -162,8 +162,11 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 			result, err = store.Replace(ctx, next, curVer)
 			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() {
 				if attempt+1 >= maxPatchAttempts {
+					// Expected under load, not a fault: a warning, not an
+					// internal error.
+					h.cfg.logger.WarnContext(ctx, "scim: PATCH gave up racing with other writers", "path", r.URL.Path, "attempts", maxPatchAttempts)
 					w.Header().Set("Retry-After", patchRetryAfter)
-					h.writeError(w, r, errPatchContended)
+					writeErrorResponse(w, errPatchContended)
 					return
 				}
 				if err := pauseBeforeRetry(ctx, attempt); err != nil {
