@@ -105,8 +105,10 @@ func (s *bodyStream) fail(h *handler, r *http.Request, err error) {
 func (h *handler) listGroupsByMembers(w http.ResponseWriter, r *http.Request, q *Query, p *projection) {
 	ctx := r.Context()
 	lq := *q
-	// A filter on members needs them: the groups then come with them.
-	lq.SkipMembership = !q.Filter.References(h.groupRT.membership())
+	// A filter or a sort on members needs them: the groups then come with
+	// them.
+	sortAttr, _, _ := strings.Cut(q.SortBy, ".")
+	lq.SkipMembership = !q.Filter.References(h.groupRT.membership()) && !strings.EqualFold(sortAttr, "members")
 	page, err := listStore(ctx, h.groups, &lq)
 	if err != nil {
 		h.writeError(w, r, err)

@@ -136,3 +136,15 @@ func jsonRequest(method, target, body string) *http.Request {
 	r.Header.Set("Content-Type", "application/scim+json")
 	return r
 }
+
+// A page sorted by members.value still comes whole and in order.
+func TestGroupPageSortedByMembers(t *testing.T) {
+	c := newClient(t, scim.WithMaxPageMembers(100))
+	seedGroups(t, c, 4, 2, 1)
+	r := c.do("GET", "/Groups?sortBy=members.value&sortOrder=descending", "")
+	require.Equal(t, 200, r.status, "%s", r.body)
+	assert.EqualValues(t, 4, r.json["itemsPerPage"])
+	for _, x := range r.json["Resources"].([]any) {
+		assert.NotEmpty(t, x.(map[string]any)["members"])
+	}
+}
