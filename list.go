@@ -93,6 +93,9 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request, s *searchReq
 		} else {
 			gq.StartIndex = start - users.TotalResults
 		}
+		if gp.wantsMembership(h.groupRT) {
+			h.batchMembers(gq)
+		}
 		var err error
 		if groups, err = listStore(ctx, h.groups, gq); err != nil {
 			h.writeError(w, r, err)
@@ -100,20 +103,33 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request, s *searchReq
 		}
 	}
 	base := h.baseURL(r)
-	lw := listWriter{}
-	lw.begin(users.TotalResults+groups.TotalResults, len(users.Resources)+len(groups.Resources), start)
+	bs := &bodyStream{w: w}
+	// itemsPerPage follows Resources: a group deleted while the page is
+	// written is left out.
+	bs.lw.beginOpen(users.TotalResults+groups.TotalResults, start)
 	ue := encoder{rt: h.userRT, p: up, base: base}
 	for _, u := range users.Resources {
-		lw.next()
-		lw.b = ue.appendUser(lw.b, u)
-	}
-	bs := &bodyStream{w: w, lw: lw}
-	ge := encoder{rt: h.groupRT, p: gp, base: base}
-	for _, g := range groups.Resources {
 		bs.lw.next()
-		bs.lw.b = ge.appendGroup(bs.lw.b, g)
+		bs.lw.b = ue.appendUser(bs.lw.b, u)
 		bs.maybeFlush()
 	}
-	bs.lw.end()
+	ge := encoder{rt: h.groupRT, p: gp, base: base}
+	if gerr == nil && gp.wantsMembership(h.groupRT) {
+		// Members are read a batch of groups at a time; a root search is
+		// bounded by count alone.
+		gw := groupPageWriter{h: h, r: r, s: bs, e: ge, have: !gq.SkipMembership}
+		if err := gw.write(groups.Resources); err != nil {
+			bs.fail(h, r, err)
+			return
+		}
+		bs.lw.endItems(len(users.Resources) + gw.items)
+	} else {
+		for _, g := range groups.Resources {
+			bs.lw.next()
+			bs.lw.b = ge.appendGroup(bs.lw.b, g)
+			bs.maybeFlush()
+		}
+		bs.lw.endItems(len(users.Resources) + len(groups.Resources))
+	}
 	bs.finish()
 }

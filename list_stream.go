@@ -103,13 +103,9 @@ func (s *bodyStream) fail(h *handler, r *http.Request, err error) {
 // groups are listed without members, then read with them a batch at a time
 // and written, until the page ends or carries maxPageMembers members.
 func (h *handler) listGroupsByMembers(w http.ResponseWriter, r *http.Request, q *Query, p *projection) {
-	ctx := r.Context()
 	lq := *q
-	// A filter or a sort on members needs them: the groups then come with
-	// them.
-	sortAttr, _, _ := strings.Cut(q.SortBy, ".")
-	lq.SkipMembership = !q.Filter.References(h.groupRT.membership()) && !strings.EqualFold(sortAttr, "members")
-	page, err := listStore(ctx, h.groups, &lq)
+	h.batchMembers(&lq)
+	page, err := listStore(r.Context(), h.groups, &lq)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -122,46 +118,76 @@ func (h *handler) listGroupsByMembers(w http.ResponseWriter, r *http.Request, q 
 	}()
 	// itemsPerPage is known only at the end, so it follows Resources.
 	s.lw.beginOpen(page.TotalResults, q.StartIndex)
-	e := encoder{rt: h.groupRT, p: p, base: h.baseURL(r)}
-	items, members := 0, 0
-	rest := page.Resources
-	bound := h.cfg.maxPageMembers
-	pageFull := func() bool { return bound > 0 && items > 0 && members >= bound }
-	for len(rest) > 0 && !pageFull() {
+	gw := groupPageWriter{h: h, r: r, s: s, e: encoder{rt: h.groupRT, p: p, base: h.baseURL(r)},
+		have: !lq.SkipMembership, bound: h.cfg.maxPageMembers}
+	if err := gw.write(page.Resources); err != nil {
+		s.fail(h, r, err)
+		return
+	}
+	s.lw.endItems(gw.items)
+	s.finish()
+}
+
+// batchMembers makes q list groups without their members, to be read in
+// batches by groupPageWriter, unless its filter or sort needs them.
+func (h *handler) batchMembers(q *Query) {
+	sortAttr, _, _ := strings.Cut(q.SortBy, ".")
+	q.SkipMembership = !q.Filter.References(h.groupRT.membership()) && !strings.EqualFold(sortAttr, "members")
+}
+
+// groupPageWriter writes the groups of a page with their members, read a
+// batch at a time, counting what it wrote.
+type groupPageWriter struct {
+	h     *handler
+	r     *http.Request
+	s     *bodyStream
+	e     encoder
+	have  bool // the groups listed already hold their members
+	bound int  // maxPageMembers, or 0 for none
+
+	items, members int
+}
+
+func (gw *groupPageWriter) full() bool {
+	return gw.bound > 0 && gw.items > 0 && gw.members >= gw.bound
+}
+
+// write writes groups until they run out or the page is full.
+func (gw *groupPageWriter) write(groups []*Group) error {
+	rest := groups
+	for len(rest) > 0 && !gw.full() {
 		// Read as many groups as a batch (or the page's bound) seems to
 		// leave room for, judged by the groups so far: two to begin with.
 		n := 2
-		if items > 0 {
+		if gw.items > 0 {
 			room := readBatchMembers
-			if bound > 0 {
-				room = min(room, bound-members)
+			if gw.bound > 0 {
+				room = min(room, gw.bound-gw.members)
 			}
-			n = min(max(room/max(members/items, 1)+1, 1), memberBatch)
+			n = min(max(room/max(gw.members/gw.items, 1)+1, 1), memberBatch)
 		}
 		batch := rest[:min(n, len(rest))]
 		rest = rest[len(batch):]
-		full, err := h.groupsWithMembers(r, batch, !lq.SkipMembership)
+		byID, err := gw.h.groupsWithMembers(gw.r, batch, gw.have)
 		if err != nil {
-			s.fail(h, r, err)
-			return
+			return err
 		}
 		for _, g := range batch {
-			if pageFull() {
+			if gw.full() {
 				break
 			}
-			fg := full[g.ID]
+			fg := byID[g.ID]
 			if fg == nil {
 				continue // deleted since the page was listed
 			}
-			s.lw.next()
-			s.lw.b = e.appendGroup(s.lw.b, fg)
-			items++
-			members += len(fg.Members)
-			s.maybeFlush()
+			gw.s.lw.next()
+			gw.s.lw.b = gw.e.appendGroup(gw.s.lw.b, fg)
+			gw.items++
+			gw.members += len(fg.Members)
+			gw.s.maybeFlush()
 		}
 	}
-	s.lw.endItems(items)
-	s.finish()
+	return nil
 }
 
 // groupsWithMembers reads the groups of batch with their members, by id;
