@@ -31,6 +31,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 	im := ifMatchOf(r)
 	ctx := r.Context()
 	p := h.projection(r, rt)
+	noContent := h.patchNoContent(r, rt, req)
 
 	if gs, ok := any(store).(GroupStore); ok && h.memberPatcher != nil && rt == h.groupRT {
 		if add, del, ok := req.membershipOnly(rt); ok {
@@ -48,7 +49,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				h.writeError(w, r, notFoundAs(err, rt, id))
 				return
 			}
-			if h.cfg.patchNoContent {
+			if noContent {
 				writeNoContent(w, g.Meta.Version)
 				return
 			}
@@ -132,11 +133,30 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				return
 			}
 		}
-		if h.cfg.patchNoContent {
+		if noContent {
 			writeNoContent(w, metaOf(result).Version)
 			return
 		}
 		writeResource(h, w, r, rt, http.StatusOK, result, p)
 		return
 	}
+}
+
+// patchNoContent reports whether a successful PATCH answers 204 No Content,
+// as [WithPatchResponse] says.
+func (h *handler) patchNoContent(r *http.Request, rt *resourceType, req *patchRequest) bool {
+	switch h.cfg.patchResponse {
+	case PatchNoContent:
+		return true
+	case PatchReturnsResource:
+		return false
+	}
+	if rt != h.groupRT || !req.membersOnly(rt) {
+		return false
+	}
+	if r.URL.RawQuery == "" {
+		return true
+	}
+	a := parseQueryArgs(r.URL.RawQuery)
+	return a.vals[argAttributes] == "" && a.vals[argExcludedAttributes] == ""
 }
