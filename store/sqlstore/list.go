@@ -139,9 +139,17 @@ func listInSQL[R scim.Resource](ctx context.Context, db querier, d Dialect, spec
 		return page, err
 	}
 	offset := max(q.StartIndex-1, 0)
+	// The page's rows are chosen by a subquery that reads only the sort
+	// keys, so that the columns, among them the subquery that aggregates
+	// a user's groups, are computed for the page's rows alone: PostgreSQL
+	// computes a select list for every row that OFFSET skips (OFFSET
+	// 19,000 LIMIT 100 of 20,000 users: 406 ms, 19,100 group subqueries;
+	// this way 3 ms and 100). The subquery's r is its own table, not the
+	// outer one.
 	b := &sqlBuf{d: d}
-	b.sql("SELECT ", spec.cols, " FROM ", spec.table, " r WHERE ").frag(p.where)
+	b.sql("SELECT ", spec.cols, " FROM ", spec.table, " r JOIN (SELECT r.seq FROM ", spec.table, " r WHERE ").frag(p.where)
 	b.sql(" ORDER BY ", p.order, " LIMIT ").arg(q.Count).sql(" OFFSET ").arg(offset)
+	b.sql(") pg ON pg.seq = r.seq ORDER BY ", p.order)
 	res, err := fetch(ctx, db, spec, b)
 	if err != nil {
 		return nil, err
