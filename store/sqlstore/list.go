@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"net/http"
 	"strings"
 
 	"github.com/scim2/filter-parser/v2"
@@ -73,6 +75,9 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 	err := s.read(ctx, spec.membership != nil && !q.SkipMembership, func(db querier) error {
 		var err error
 		if !p.exact || p.order == "" {
+			if err := checkScan(ctx, db, s.d, spec.table, q, p, s.maxScan); err != nil {
+				return err
+			}
 			page, err = listInMemory(ctx, db, s.d, spec, q, p)
 		} else {
 			page, err = listInSQL(ctx, db, s.d, spec, q, p)
@@ -80,6 +85,33 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 		return err
 	})
 	return page, err
+}
+
+// checkScan refuses a list that would read more than maxScan rows into Go
+// (see [WithMaxScan]), counting at most maxScan+1 of them.
+func checkScan(ctx context.Context, db querier, d Dialect, table string, q *scim.Query, p listPlan, maxScan int) error {
+	if maxScan <= 0 {
+		return nil
+	}
+	b := &sqlBuf{d: d}
+	b.sql("SELECT COUNT(*) FROM (SELECT 1 FROM ", table, " r WHERE ").frag(p.where).sql(" LIMIT ").arg(maxScan + 1).sql(") c")
+	var n int
+	if err := db.QueryRowContext(ctx, b.String(), b.args...).Scan(&n); err != nil {
+		return err
+	}
+	if n <= maxScan {
+		return nil
+	}
+	var detail string
+	if !p.exact {
+		detail = fmt.Sprintf("part of this filter cannot be searched in the database, so answering it would read more than %d resources; "+
+			"add a condition on an indexed attribute with \"and\" (userName, externalId, displayName, emails.value, "+
+			"members or groups, id, active, meta.lastModified)", maxScan)
+	} else {
+		detail = fmt.Sprintf("sorting by %q cannot be done in the database, so answering it would read more than %d resources; "+
+			"sort by a singular attribute (such as userName or meta.created) or narrow the filter", q.SortBy, maxScan)
+	}
+	return scim.NewError(http.StatusBadRequest, scim.ScimTypeTooMany, detail)
 }
 
 func fetch[R scim.Resource](ctx context.Context, db querier, spec listSpec[R], b *sqlBuf) ([]*R, error) {
