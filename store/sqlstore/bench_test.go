@@ -183,3 +183,23 @@ func BenchmarkListPage(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPatchActive disables and enables a user through the handler
+// with Entra ID's body, which changes no multi-valued attribute.
+func BenchmarkPatchActive(b *testing.B) {
+	forEachBenchDialect(b, func(b *testing.B, dl string, d sqlstore.Dialect) {
+		ds := usersDataset(b, dl, d, 1000)
+		i := 0
+		b.Run("handler", func(b *testing.B) {
+			for b.Loop() {
+				i++
+				v := "False"
+				if i%2 == 0 {
+					v = "True"
+				}
+				serve(b, ds.h, "PATCH", "/Users/"+ds.ids[i%len(ds.ids)],
+					`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"`+v+`"}]}`)
+			}
+		})
+	})
+}
