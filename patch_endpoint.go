@@ -65,8 +65,10 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 	}
 
 	// A user's groups are read-only and not part of its document; a group's
-	// members are.
-	readOpts := ReadOptions{SkipMembership: rt == h.userRT}
+	// members are, but a PATCH that does not touch them needs them neither
+	// read nor written when the store can keep them as they are.
+	keepMembers := rt == h.groupRT && h.memberPreserver != nil && !req.mentionsMembers(rt)
+	readOpts := ReadOptions{SkipMembership: rt == h.userRT || keepMembers}
 	for attempt := 0; ; attempt++ {
 		cur, err := store.Get(ctx, id, readOpts)
 		if err != nil {
@@ -105,12 +107,6 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 			}
 		}
 		result := cur
-		if !changed && readOpts.SkipMembership && p.wantsMembership(rt) {
-			if result, err = store.Get(ctx, id, ReadOptions{}); err != nil {
-				h.writeError(w, r, notFoundAs(err, rt, id))
-				return
-			}
-		}
 		if changed {
 			next := fromDoc[R](ndoc)
 			setID(next, id)
@@ -124,7 +120,13 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 					return
 				}
 			}
-			result, err = store.Replace(ctx, next, curVer)
+			if keepMembers {
+				var g *Group
+				g, err = h.memberPreserver.ReplaceKeepingMembers(ctx, any(next).(*Group), curVer)
+				result, _ = any(g).(*R)
+			} else {
+				result, err = store.Replace(ctx, next, curVer)
+			}
 			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() && attempt < maxPatchAttempts {
 				continue
 			}
@@ -136,6 +138,15 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 		if noContent {
 			writeNoContent(w, metaOf(result).Version)
 			return
+		}
+		// A user that was not written, and a group whose members were
+		// neither read nor written, are read again for a response that
+		// shows their membership.
+		if (keepMembers || !changed) && readOpts.SkipMembership && p.wantsMembership(rt) {
+			if result, err = store.Get(ctx, id, ReadOptions{}); err != nil {
+				h.writeError(w, r, notFoundAs(err, rt, id))
+				return
+			}
 		}
 		writeResource(h, w, r, rt, http.StatusOK, result, p)
 		return

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim"
 )
@@ -14,8 +15,9 @@ import (
 type GroupStore struct{ s *store }
 
 var (
-	_ scim.GroupStore    = (*GroupStore)(nil)
-	_ scim.MemberPatcher = (*GroupStore)(nil)
+	_ scim.GroupStore               = (*GroupStore)(nil)
+	_ scim.MemberPatcher            = (*GroupStore)(nil)
+	_ scim.MemberPreservingReplacer = (*GroupStore)(nil)
 )
 
 const groupCols = "r.seq, r.id, r.version, r.created, r.last_modified, r.doc"
@@ -167,6 +169,17 @@ func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, e
 // Replace implements [scim.Store.Replace]. The members become exactly
 // g.Members, in their order.
 func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	return gs.replace(ctx, g, ifVersion, false)
+}
+
+// ReplaceKeepingMembers implements [scim.MemberPreservingReplacer]: one
+// UPDATE of the group's row, whatever the number of its members, which it
+// returns as nil.
+func (gs *GroupStore) ReplaceKeepingMembers(ctx context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	return gs.replace(ctx, g, ifVersion, true)
+}
+
+func (gs *GroupStore) replace(ctx context.Context, g *scim.Group, ifVersion string, keepMembers bool) (*scim.Group, error) {
 	if g == nil {
 		return nil, errNilResource
 	}
@@ -200,6 +213,9 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 		if err != nil {
 			return conflict(err, "replace group")
 		}
+		if keepMembers {
+			return decodeInto(doc, out, g.ID, created.t, now, version)
+		}
 		del := &sqlBuf{d: s.d}
 		del.sql("DELETE FROM scim_group_members WHERE tenant = ").arg(tenant).sql(" AND group_id = ").arg(g.ID)
 		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
@@ -208,17 +224,26 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 		if _, err := insertMembers(ctx, tx, s.d, tenant, g.ID, members); err != nil {
 			return err
 		}
-		if err := decodeGroup(doc, out); err != nil {
+		if err := decodeInto(doc, out, g.ID, created.t, now, version); err != nil {
 			return err
 		}
-		out.ID, out.Members = g.ID, members
-		out.Meta = scim.Meta{Created: created.t, LastModified: now, Version: etag(version)}
+		out.Members = members
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// decodeInto decodes a group's document into out and sets its id and meta.
+func decodeInto(doc []byte, out *scim.Group, id string, created, lastModified time.Time, version int64) error {
+	if err := decodeGroup(doc, out); err != nil {
+		return err
+	}
+	out.ID = id
+	out.Meta = scim.Meta{Created: created, LastModified: lastModified, Version: etag(version)}
+	return nil
 }
 
 // Delete implements [scim.Store.Delete]. A group that is itself a member of

@@ -3,6 +3,10 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -80,5 +84,80 @@ func TestReplaceWritesOnlyChangedValues(t *testing.T) {
 		page, err := users.List(ctx, &scim.Query{Filter: f, StartIndex: 1, Count: 10})
 		require.NoError(t, err)
 		assert.Zero(t, page.TotalResults, "the removed email no longer matches")
+	})
+}
+
+// memberRowIDs returns the physical identities of group gid's member rows
+// (as valueRowIDs does for a user's values).
+func memberRowIDs(t *testing.T, db *sql.DB, d sqlstore.Dialect, gid string) []string {
+	t.Helper()
+	col, ph := "m.ctid::text", "$1"
+	if d == sqlstore.SQLite {
+		for _, stmt := range []string{
+			"CREATE TABLE IF NOT EXISTS test_member_deletes (n INTEGER)",
+			"CREATE TRIGGER IF NOT EXISTS test_member_deletes AFTER DELETE ON scim_group_members BEGIN INSERT INTO test_member_deletes VALUES (1); END",
+		} {
+			_, err := db.Exec(stmt)
+			require.NoError(t, err)
+		}
+		col, ph = "m.member_id || ' ' || (SELECT COUNT(*) FROM test_member_deletes)", "?"
+	}
+	rows, err := db.Query("SELECT "+col+" FROM scim_group_members m WHERE m.group_id = "+ph+" ORDER BY m.member_id", gid)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		require.NoError(t, rows.Scan(&s))
+		out = append(out, s)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// A PATCH of a group that does not touch members (a rename) neither reads
+// nor rewrites the member rows; the response still shows the members, and
+// a PATCH that does touch them still changes them.
+func TestGroupPatchKeepsMembers(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
+		ctx := context.Background()
+		tenant := uniquePrefix()
+		users, groups := sqlstore.New(db, d, sqlstore.WithPartition(func(context.Context) string { return tenant }))
+		h := scim.NewHandler(users, groups, scim.WithoutAuthentication())
+		ids, err := sqlstore.SeedUsers(ctx, db, d, tenant, "user%d", 300)
+		require.NoError(t, err)
+		g, err := groups.Create(ctx, &scim.Group{DisplayName: "big"})
+		require.NoError(t, err)
+		require.NoError(t, sqlstore.SeedMembers(ctx, db, d, tenant, g.ID, ids))
+		before := memberRowIDs(t, db, d, g.ID)
+		require.Len(t, before, 300)
+
+		patch := func(query, ops string, status int) map[string]any {
+			t.Helper()
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("PATCH", "/Groups/"+g.ID+query, strings.NewReader(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+ops+`]}`))
+			h.ServeHTTP(rec, req)
+			require.Equal(t, status, rec.Code, "%s", rec.Body)
+			var m map[string]any
+			if rec.Body.Len() > 0 {
+				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m))
+			}
+			return m
+		}
+		res := patch("", `{"op":"replace","path":"displayName","value":"renamed"}`, http.StatusOK)
+		assert.Equal(t, "renamed", res["displayName"])
+		assert.Len(t, res["members"], 300, "the response shows the members")
+		assert.Equal(t, `W/"2"`, res["meta"].(map[string]any)["version"])
+		res = patch("?excludedAttributes=members", `{"op":"replace","value":{"displayName":"again","externalId":"x"}}`, http.StatusOK)
+		assert.Equal(t, "again", res["displayName"])
+		assert.Nil(t, res["members"])
+		assert.Equal(t, before, memberRowIDs(t, db, d, g.ID), "member rows untouched")
+
+		patch("", `{"op":"replace","value":{"displayName":"third","members":[{"value":"`+ids[0]+`"}]}}`, http.StatusOK)
+		assert.Len(t, memberRowIDs(t, db, d, g.ID), 1, "a path-less replace of members replaces them")
+		stored, err := groups.Get(ctx, g.ID, scim.ReadOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, "third", stored.DisplayName)
+		assert.Equal(t, "x", stored.ExternalID)
 	})
 }
