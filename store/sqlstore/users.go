@@ -205,7 +205,10 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 	oneStatement := s.d == Postgres && ifVersion != ""
 	out := new(scim.User)
 	err = s.write(ctx, func(tx querier) error {
-		var oldDoc []byte
+		var (
+			oldDoc []byte
+			old    *scim.User // the stored user, when read before the UPDATE
+		)
 		if !oneStatement {
 			sel := &sqlBuf{d: s.d}
 			sel.sql("SELECT doc FROM scim_users WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(u.ID).sql(s.d.forUpdate())
@@ -216,12 +219,29 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 			if err != nil {
 				return err
 			}
+			if old = new(scim.User); decodeUser(oldDoc, old) != nil {
+				old = nil
+			}
 		}
 		q := &sqlBuf{d: s.d}
 		q.sql("UPDATE scim_users AS r SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
-		q.sql(", user_name = ").arg(u.UserName).sql(", user_name_key = ").arg(fold(u.UserName))
-		q.sql(", external_id = ").arg(nullStr(u.ExternalID)).sql(", display_name_key = ").arg(nullStr(fold(u.DisplayName)))
-		q.sql(", active = ").arg(nullBool(u.Active)).sql(", employee_number_key = ").arg(nullStr(fold(w.enterprise)))
+		// Indexed columns are set only when they change: SQLite rewrites
+		// the entries of every index on a column the SET names.
+		if old == nil || old.UserName != u.UserName {
+			q.sql(", user_name = ").arg(u.UserName).sql(", user_name_key = ").arg(fold(u.UserName))
+		}
+		if old == nil || old.ExternalID != u.ExternalID {
+			q.sql(", external_id = ").arg(nullStr(u.ExternalID))
+		}
+		if old == nil || fold(old.DisplayName) != fold(u.DisplayName) {
+			q.sql(", display_name_key = ").arg(nullStr(fold(u.DisplayName)))
+		}
+		if a, b := nullBool(u.Active), nullBool(oldActive(old)); old == nil || a != b {
+			q.sql(", active = ").arg(a)
+		}
+		if old == nil || fold(employeeNumber(old)) != fold(w.enterprise) {
+			q.sql(", employee_number_key = ").arg(nullStr(fold(w.enterprise)))
+		}
 		q.sql(", doc = ").arg(string(w.doc)).sql(", search = ").arg(string(w.search))
 		q.sql(" WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(u.ID)
 		cond, ok := versionCond(q, ifVersion)
@@ -252,7 +272,12 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 		}
 		// The multi-valued rows are rewritten only when they change, so
 		// that a PATCH of active, say, writes one row.
-		if !sameValues(oldDoc, w.values) {
+		if old == nil && oldDoc != nil {
+			if old = new(scim.User); decodeUser(oldDoc, old) != nil {
+				old = nil
+			}
+		}
+		if old == nil || !slices.Equal(userValueRows(old), w.values) {
 			del := &sqlBuf{d: s.d}
 			del.sql("DELETE FROM scim_user_values WHERE user_seq = ").arg(seq)
 			if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
@@ -278,14 +303,20 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 	return out, nil
 }
 
-// sameValues reports whether the user stored as oldDoc has exactly the
-// multi-valued rows rows.
-func sameValues(oldDoc []byte, rows []valueRow) bool {
-	old := new(scim.User)
-	if len(oldDoc) == 0 || decodeUser(oldDoc, old) != nil {
-		return false
+// oldActive returns u.Active, or nil for a nil u.
+func oldActive(u *scim.User) *bool {
+	if u == nil {
+		return nil
 	}
-	return slices.Equal(userValueRows(old), rows)
+	return u.Active
+}
+
+// employeeNumber returns the enterprise employeeNumber of u, or "".
+func employeeNumber(u *scim.User) string {
+	if u == nil || u.Enterprise == nil {
+		return ""
+	}
+	return u.Enterprise.EmployeeNumber
 }
 
 // Delete implements [scim.Store.Delete]. It removes the user from every
