@@ -178,21 +178,30 @@ func listInSQL[R scim.Resource](ctx context.Context, db querier, d Dialect, spec
 	// 19,000 LIMIT 100 of 20,000 users: 406 ms, 19,100 group subqueries;
 	// this way 3 ms and 100). The subquery's r is its own table, not the
 	// outer one.
+	// The total comes with the page, from an uncorrelated subquery that
+	// the database runs once: one round trip instead of two.
 	b := &sqlBuf{d: d}
-	b.sql("SELECT ", spec.cols, " FROM ", spec.table, " r JOIN (SELECT r.seq FROM ", spec.table, " r WHERE ").frag(p.where)
+	b.sql("SELECT (SELECT COUNT(*) FROM ", spec.table, " r WHERE ").frag(p.where).sql("), ", spec.cols)
+	b.sql(" FROM ", spec.table, " r JOIN (SELECT r.seq FROM ", spec.table, " r WHERE ").frag(p.where)
 	b.sql(" ORDER BY ", p.order, " LIMIT ").arg(q.Count).sql(" OFFSET ").arg(offset)
 	b.sql(") pg ON pg.seq = r.seq ORDER BY ", p.order)
-	res, err := fetch(ctx, db, spec, b)
+	total := -1
+	counted := spec
+	counted.scan = func(sc interface{ Scan(...any) error }) (*R, error) {
+		return spec.scan(prefixScanner{sc, &total})
+	}
+	res, err := fetch(ctx, db, counted, b)
 	if err != nil {
 		return nil, err
 	}
 	if res != nil {
 		page.Resources = res
 	}
-	if len(res) < q.Count && (len(res) > 0 || offset == 0) {
-		// A short page is the last one: no need to count.
-		page.TotalResults = offset + len(res)
+	if total >= 0 {
+		page.TotalResults = total
 	} else if page.TotalResults, err = count(); err != nil {
+		// An empty page (startIndex past the end) has no row to carry
+		// the total.
 		return nil, err
 	}
 	if spec.membership != nil && !q.SkipMembership && len(res) > 0 {
@@ -201,6 +210,17 @@ func listInSQL[R scim.Resource](ctx context.Context, db querier, d Dialect, spec
 		}
 	}
 	return page, nil
+}
+
+// prefixScanner scans a row whose first column goes to first and the rest
+// to the destinations its caller gives.
+type prefixScanner struct {
+	sc    interface{ Scan(...any) error }
+	first any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.sc.Scan(append([]any{p.first}, dest...)...)
 }
 
 func queryFilter(q *scim.Query) *scim.Filter {
