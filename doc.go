@@ -51,7 +51,9 @@
 // [NewHandler] and uses it when it is there: [AttributeKeeper] declares
 // the attributes a store keeps (see above); [MemberPatcher], on a
 // GroupStore, adds and removes group members without rewriting the member
-// list; [UserLender], on a UserStore, hands users to the response encoder
+// list; [MemberPreservingReplacer], on a GroupStore, writes a PATCH that
+// does not touch members (a rename) without reading or rewriting them;
+// [UserLender], on a UserStore, hands users to the response encoder
 // without copying them. The conformance suite (store/storetest) checks
 // every capability a store has.
 //

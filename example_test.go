@@ -85,7 +85,7 @@ func Example_patchAddMember() {
 	_, body := send("GET", srv.URL+"/Groups?filter=members+eq+%22"+userID+"%22&excludedAttributes=members", "")
 	fmt.Println(strings.Contains(body, `"totalResults":1`))
 	// Output:
-	// 200 OK
+	// 204 No Content
 	// true
 }
 
@@ -107,4 +107,22 @@ func Example_patchEntraPathlessReplace() {
 	// 200 OK
 	// {"familyName":"Unua","givenName":"Kkom"}
 	// {"employeeNumber":"Aklq"}
+}
+
+// A member change of a group answers 204 No Content by default; an app
+// whose clients read the group back from the response asks for 200.
+func ExampleWithPatchResponse() {
+	users, groups := memstore.New()
+	h := scim.NewHandler(users, groups, scim.WithBearerToken("T"), scim.WithPatchResponse(scim.PatchReturnsResource))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	_, body := send("POST", srv.URL+"/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}`)
+	userID := between(body, `"id":"`, `"`)
+	_, body = send("POST", srv.URL+"/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Sales"}`)
+	groupID := between(body, `"id":"`, `"`)
+	status, body := send("PATCH", srv.URL+"/Groups/"+groupID, `{
+		"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations": [{"op": "add", "path": "members", "value": [{"value": "`+userID+`"}]}]}`)
+	fmt.Println(status, strings.Contains(body, userID))
+	// Output: 200 OK true
 }

@@ -39,6 +39,7 @@ func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler
 	}
 	h.setupKept(users, groups)
 	h.memberPatcher, _ = groups.(MemberPatcher)
+	h.memberPreserver, _ = groups.(MemberPreservingReplacer)
 	h.userLender, _ = users.(UserLender)
 	return h
 }
@@ -50,6 +51,9 @@ type handler struct {
 	userRT        *resourceType
 	groupRT       *resourceType
 	memberPatcher MemberPatcher
+	// memberPreserver, when the group store has it, writes PATCHes
+	// that do not touch members.
+	memberPreserver MemberPreservingReplacer
 	// userLender is users' optional UserLender: it reads users without
 	// copying them.
 	userLender UserLender

@@ -253,7 +253,7 @@ func TestLentReadsRaceWithWrites(t *testing.T) {
 				op = "remove"
 			}
 			body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"` + op + `","path":"members","value":[{"value":"` + ids[i/2%5] + `"}]}]}`
-			serve(http.MethodPatch, "/Groups/"+g.ID, body, http.StatusOK)
+			serve(http.MethodPatch, "/Groups/"+g.ID, body, http.StatusNoContent)
 			serve(http.MethodPatch, "/Groups/"+g.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Churn `+fmt.Sprint(i)+`"}]}`, http.StatusOK)
 		}
 	}()

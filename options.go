@@ -28,7 +28,7 @@ type config struct {
 	strictAttributes bool
 	strictBooleans   bool
 	strictPatch      bool
-	patchNoContent   bool
+	patchResponse    PatchResponse
 	maxBulkOps       int
 	maxBulkBytes     int64
 	documentationURI string
@@ -223,10 +223,43 @@ func WithStrictPatch() Option {
 	return func(c *config) { c.strictPatch = true }
 }
 
-// WithPatchNoContent answers successful PATCH requests with 204 No Content
-// instead of 200 and the resource. By default the resource is returned.
+// PatchResponse says what the handler answers to a successful PATCH
+// (RFC 7644 §3.5.2 lets a service provider answer either 200 with the
+// resource or 204 No Content). See [WithPatchResponse].
+type PatchResponse int
+
+const (
+	// PatchMembersNoContent, the default, answers 204 No Content to a
+	// PATCH of a group whose operations all add, remove or replace
+	// members, unless the request asks for attributes with "attributes"
+	// or "excludedAttributes"; every other PATCH gets 200 and the
+	// resource. Identity providers maintain large groups this way
+	// (Microsoft Entra ID and Okta both accept 204 and do not read the
+	// group back), and echoing a group of 10,000 members costs over a
+	// megabyte per member change.
+	PatchMembersNoContent PatchResponse = iota
+	// PatchReturnsResource answers every successful PATCH with 200 and the
+	// resource, projected as the request's attributes and
+	// excludedAttributes say.
+	PatchReturnsResource
+	// PatchNoContent answers every successful PATCH with 204 No Content
+	// and the new version in ETag.
+	PatchNoContent
+)
+
+// WithPatchResponse sets what a successful PATCH answers. The default is
+// [PatchMembersNoContent]: 204 No Content for member changes of a group,
+// 200 with the resource for everything else. Use [PatchReturnsResource] for
+// clients that read the group back from the response.
+func WithPatchResponse(r PatchResponse) Option {
+	return func(c *config) { c.patchResponse = r }
+}
+
+// WithPatchNoContent answers every successful PATCH with 204 No Content.
+//
+// Deprecated: use WithPatchResponse(PatchNoContent), which it is.
 func WithPatchNoContent() Option {
-	return func(c *config) { c.patchNoContent = true }
+	return WithPatchResponse(PatchNoContent)
 }
 
 // WithDocumentationURI sets documentationUri in /ServiceProviderConfig. By

@@ -67,6 +67,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 	im := ifMatchOf(r)
 	ctx := r.Context()
 	p := h.projection(r, rt)
+	noContent := h.patchNoContent(r, rt, req)
 
 	if gs, ok := any(store).(GroupStore); ok && h.memberPatcher != nil && rt == h.groupRT {
 		if add, del, ok := req.membershipOnly(rt); ok {
@@ -84,7 +85,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				h.writeError(w, r, notFoundAs(err, rt, id))
 				return
 			}
-			if h.cfg.patchNoContent {
+			if noContent {
 				writeNoContent(w, g.Meta.Version)
 				return
 			}
@@ -100,8 +101,10 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 	}
 
 	// A user's groups are read-only and not part of its document; a group's
-	// members are.
-	readOpts := ReadOptions{SkipMembership: rt == h.userRT}
+	// members are, but a PATCH that does not touch them needs them neither
+	// read nor written when the store can keep them as they are.
+	keepMembers := rt == h.groupRT && h.memberPreserver != nil && !req.mentionsMembers(rt)
+	readOpts := ReadOptions{SkipMembership: rt == h.userRT || keepMembers}
 	for attempt := 0; ; attempt++ {
 		cur, err := store.Get(ctx, id, readOpts)
 		if err != nil {
@@ -140,12 +143,6 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 			}
 		}
 		result := cur
-		if !changed && readOpts.SkipMembership && p.wantsMembership(rt) {
-			if result, err = store.Get(ctx, id, ReadOptions{}); err != nil {
-				h.writeError(w, r, notFoundAs(err, rt, id))
-				return
-			}
-		}
 		if changed {
 			next := fromDoc[R](ndoc)
 			setID(next, id)
@@ -159,7 +156,13 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 					return
 				}
 			}
-			result, err = store.Replace(ctx, next, curVer)
+			if keepMembers {
+				var g *Group
+				g, err = h.memberPreserver.ReplaceKeepingMembers(ctx, any(next).(*Group), curVer)
+				result, _ = any(g).(*R)
+			} else {
+				result, err = store.Replace(ctx, next, curVer)
+			}
 			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() {
 				if attempt+1 >= maxPatchAttempts {
 					// Expected under load, not a fault: a warning, not an
@@ -180,11 +183,39 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				return
 			}
 		}
-		if h.cfg.patchNoContent {
+		if noContent {
 			writeNoContent(w, metaOf(result).Version)
 			return
+		}
+		// A user that was not written, and a group whose members were
+		// neither read nor written, are read again for a response that
+		// shows their membership.
+		if (keepMembers || !changed) && readOpts.SkipMembership && p.wantsMembership(rt) {
+			if result, err = store.Get(ctx, id, ReadOptions{}); err != nil {
+				h.writeError(w, r, notFoundAs(err, rt, id))
+				return
+			}
 		}
 		writeResource(h, w, r, rt, http.StatusOK, result, p)
 		return
 	}
+}
+
+// patchNoContent reports whether a successful PATCH answers 204 No Content,
+// as [WithPatchResponse] says.
+func (h *handler) patchNoContent(r *http.Request, rt *resourceType, req *patchRequest) bool {
+	switch h.cfg.patchResponse {
+	case PatchNoContent:
+		return true
+	case PatchReturnsResource:
+		return false
+	}
+	if rt != h.groupRT || !req.membersOnly(rt) {
+		return false
+	}
+	if r.URL.RawQuery == "" {
+		return true
+	}
+	a := parseQueryArgs(r.URL.RawQuery)
+	return a.vals[argAttributes] == "" && a.vals[argExcludedAttributes] == ""
 }

@@ -119,6 +119,82 @@ func (req *patchRequest) membershipOnly(rt *resourceType) (add []MultiValue, rem
 	return add, remove, true
 }
 
+// membersOnly reports whether every operation of req adds, removes or
+// replaces members of a Group (and nothing else): its path names members
+// (possibly with a value filter or a sub-attribute), or, without a path,
+// its value is an object whose only attribute is members.
+func (req *patchRequest) membersOnly(rt *resourceType) bool {
+	if len(req.ops) == 0 {
+		return false
+	}
+	for i := range req.ops {
+		op := &req.ops[i]
+		switch {
+		case op.parsed != nil:
+			ap := op.parsed.AttributePath
+			ref, ok := rt.resolve(ap.URI(), ap.AttributeName, "")
+			if !ok || ref.schema != rt.schema || ref.attr.Name != "members" {
+				return false
+			}
+		case op.pathErr:
+			return false
+		case op.path == "":
+			obj, isObj := op.value.(map[string]any)
+			if !isObj || len(obj) != 1 {
+				return false
+			}
+			for k := range obj {
+				if !isMembersPath(rt, k) {
+					return false
+				}
+			}
+		default:
+			ref, ok := rt.resolvePath(op.path)
+			if !ok || ref.schema != rt.schema || ref.attr.Name != "members" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// mentionsMembers reports whether an operation of req may read or change
+// members of a Group: its path names members, or, without a path, its value
+// has a key that names members or a schema. An unparsable path counts, so
+// that the full engine reports it.
+func (req *patchRequest) mentionsMembers(rt *resourceType) bool {
+	for i := range req.ops {
+		op := &req.ops[i]
+		switch {
+		case op.pathErr:
+			return true
+		case op.parsed != nil:
+			ap := op.parsed.AttributePath
+			ref, ok := rt.resolve(ap.URI(), ap.AttributeName, "")
+			if !ok || ref.attr.Name == "members" {
+				return true
+			}
+		case op.path == "":
+			obj, isObj := op.value.(map[string]any)
+			if !isObj {
+				return true
+			}
+			for k := range obj {
+				ref, ok := rt.resolvePath(k)
+				if !ok || ref.attr.Name == "members" {
+					return true
+				}
+			}
+		default:
+			ref, ok := rt.resolvePath(op.path)
+			if !ok || ref.attr.Name == "members" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // isMembersPath reports whether p names the whole members attribute
 // ("members", "Members", "urn:ietf:params:scim:schemas:core:2.0:Group:members").
 func isMembersPath(rt *resourceType, p string) bool {

@@ -165,6 +165,24 @@ type MemberPatcher interface {
 	PatchMembers(ctx context.Context, groupID string, add []MultiValue, remove []string, ifVersion string) (*Group, error)
 }
 
+// MemberPreservingReplacer is an optional capability of a [GroupStore]: it
+// replaces a group's attributes other than its members, leaving the member
+// list as stored, without reading or rewriting it. The handler uses it,
+// when a store has it, for PATCH requests on groups that do not touch
+// members (renaming a group, setting its externalId), so that renaming a
+// group of 100,000 members writes one row. A store that wraps another
+// passes this capability on when it embeds the other's concrete type.
+type MemberPreservingReplacer interface {
+	// ReplaceKeepingMembers is [Store.Replace] for every attribute of g
+	// except Members, which it ignores: the stored members stay as they
+	// are. The same edge cases apply: an error wrapping ErrNotFound if the
+	// group does not exist, ErrPreconditionFailed if ifVersion is not
+	// empty and differs from the stored version, ErrConflict for a
+	// uniqueness violation. Meta.Version and Meta.LastModified change. It
+	// returns the group as stored, whose Members may be nil.
+	ReplaceKeepingMembers(ctx context.Context, g *Group, ifVersion string) (*Group, error)
+}
+
 // UserLender is an optional capability of a [UserStore]: it lends its
 // users to the handler's encoder instead of returning copies. Reading a
 // page of 100 users through [Store.List] copies every one of them, which

@@ -1,6 +1,6 @@
 module github.com/scimkit/scim/bench
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/elimity-com/scim v0.0.0-20260728105928-2641426a1539
@@ -10,10 +10,30 @@ require (
 )
 
 require (
+	github.com/dustin/go-humanize v1.1.0 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
+	modernc.org/libc v1.80.1 // indirect
+	modernc.org/mathutil v1.7.1 // indirect
+	modernc.org/memory v1.12.1 // indirect
+)
+
+require (
+	github.com/jackc/pgx/v5 v5.12.0
 	github.com/q-uint/parser v0.3.1 // indirect
 	github.com/q-uint/xsd-datetime v1.0.0 // indirect
+	github.com/scimkit/scim/store/sqlstore v0.0.0-00010101000000-000000000000
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	modernc.org/sqlite v1.62.0
 )
 
 // The benchmark always runs against the scimkit source next to it.
 replace github.com/scimkit/scim => ../
+
+replace github.com/scimkit/scim/store/sqlstore => ../store/sqlstore

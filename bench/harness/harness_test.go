@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,10 +22,12 @@ import (
 // runs it.
 func TestSmoke(t *testing.T) {
 	const n = 40
-	cfg := Config{N: n, C: 4, Rounds: 2, Users: []int{300}, Scenarios: Scenarios(), Deadline: 30 * time.Second}
+	scs, err := SelectScenarios(nil)
+	require.NoError(t, err)
+	cfg := Config{N: n, C: 4, Rounds: 2, Users: []int{300}, Scenarios: scs, Deadline: 30 * time.Second}
 	rep, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
-	require.Len(t, rep.Results, len(Factories())*len(Scenarios()))
+	require.Len(t, rep.Results, len(Factories())*len(scs))
 	for _, r := range rep.Results {
 		assert.Zerof(t, r.Errors, "%s %s: %v %v", r.Server, r.Scenario, r.Statuses, r.ErrSamples)
 		assert.Equalf(t, n, r.Requests, "%s %s: both rounds counted", r.Server, r.Scenario)
@@ -38,7 +41,7 @@ func TestSmoke(t *testing.T) {
 		assert.LessOrEqualf(t, r.P50, r.P99, "%s %s", r.Server, r.Scenario)
 		assert.Positivef(t, r.Mallocs, "%s %s", r.Server, r.Scenario)
 	}
-	for _, sc := range Scenarios() {
+	for _, sc := range scs {
 		b, ok := rep.Baselines[baselineKey(300, sc.Name)]
 		require.Truef(t, ok, "baseline of %s", sc.Name)
 		assert.Zero(t, b.Errors, sc.Name)
@@ -47,6 +50,38 @@ func TestSmoke(t *testing.T) {
 	rep.WriteMarkdown(&md)
 	assert.Contains(t, md.String(), "| GET /Users/{id} | bare |")
 	assert.Contains(t, md.String(), "### Throughput ratios")
+	assert.NotContains(t, md.String(), "### Errors")
+}
+
+// TestSQLSmoke runs the SQL comparison's servers (SQLite always,
+// PostgreSQL with SCIMKIT_POSTGRES_DSN) through its scenarios with a tiny
+// load: every response must have an expected status, on a fresh database
+// per round.
+func TestSQLSmoke(t *testing.T) {
+	dbs := []string{DBSQLite}
+	dsn := os.Getenv("SCIMKIT_POSTGRES_DSN")
+	if dsn != "" {
+		dbs = append(dbs, DBPostgres)
+	} else {
+		t.Log("SCIMKIT_POSTGRES_DSN is not set: SQLite only")
+	}
+	fs, err := SQLFactories(dbs, dsn)
+	require.NoError(t, err)
+	scs, err := SelectScenarios(SQLScenarioNames)
+	require.NoError(t, err)
+	const n = 20
+	rep, err := Run(context.Background(), Config{N: n, C: 4, Rounds: 2, Users: []int{200}, Scenarios: scs,
+		Factories: fs, Deadline: 60 * time.Second})
+	require.NoError(t, err)
+	require.Len(t, rep.Results, len(fs)*len(scs))
+	for _, r := range rep.Results {
+		assert.Zerof(t, r.Errors, "%s %s: %v %v", r.Server, r.Scenario, r.Statuses, r.ErrSamples)
+		assert.Equalf(t, n, r.Requests, "%s %s", r.Server, r.Scenario)
+	}
+	var md bytes.Buffer
+	rep.WriteMarkdown(&md)
+	assert.Contains(t, md.String(), "### SQL comparison: scimkit over the bare SQL handler")
+	assert.Contains(t, md.String(), "| GET /Users/{id} | 200 | sqlite |")
 	assert.NotContains(t, md.String(), "### Errors")
 }
 

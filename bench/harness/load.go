@@ -41,6 +41,10 @@ type Result struct {
 	// the run. Unlike Elapsed, it hardly changes when other processes
 	// compete for the machine's cores.
 	CPU time.Duration
+	// DBCPU is the CPU time the machine's PostgreSQL processes used during
+	// the run (all of them: the run's and any other work's), since the
+	// database server's work is not in CPU. Zero without PostgreSQL.
+	DBCPU time.Duration
 
 	lats []time.Duration // sorted, for merging rounds
 }
@@ -66,6 +70,7 @@ func (r *Result) merge(o *Result) {
 	r.Mallocs += o.Mallocs
 	r.BytesIn += o.BytesIn
 	r.CPU += o.CPU
+	r.DBCPU += o.DBCPU
 	r.lats = append(r.lats, o.lats...)
 	slices.Sort(r.lats)
 	r.P50, r.P99 = percentiles(r.lats)
@@ -113,6 +118,14 @@ func (r *Result) AllocsPerReq() float64 {
 		return 0
 	}
 	return float64(r.Mallocs) / float64(r.Requests)
+}
+
+// DBCPUPerReq is the PostgreSQL processes' CPU time per completed request.
+func (r *Result) DBCPUPerReq() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.DBCPU / time.Duration(r.Requests)
 }
 
 // CPUPerReq is the process CPU time per completed request.
@@ -189,7 +202,7 @@ func runLoad(ctx context.Context, client *http.Client, baseURL, token string, sc
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	cpu0 := processCPU()
+	cpu0, dbCPU0 := processCPU(), postgresCPU()
 	start := time.Now()
 	for _, wk := range workers {
 		wg.Go(func() {
@@ -249,6 +262,7 @@ func runLoad(ctx context.Context, client *http.Client, baseURL, token string, sc
 	wg.Wait()
 	res.Elapsed = time.Since(start)
 	res.CPU = processCPU() - cpu0
+	res.DBCPU = postgresCPU() - dbCPU0
 	runtime.ReadMemStats(&after)
 	res.Mallocs = after.Mallocs - before.Mallocs
 

@@ -24,6 +24,52 @@ var Targets = map[string]struct {
 	"patch-member":    {0.5, "patch-member"},
 }
 
+// SQLTargets are issue 15's goals for scimkit over the bare SQL handler on
+// the same database, per scenario.
+var SQLTargets = map[string]float64{
+	"get-user": 0.7, "filter-username": 0.7, "list-users": 0.6, "list-end": 0.6,
+	"post-user": 0.5, "patch-active": 0.5, "patch-member": 0.5, "patch-member-remove": 0.5,
+}
+
+// writeSQLRatios writes the SQL comparison's ratios, when the report has
+// scimkit and bare results on a database.
+func (rep *Report) writeSQLRatios(w io.Writer, sizes []int) {
+	var rows []string
+	for _, users := range sizes {
+		for _, sc := range rep.scenarioNames(users) {
+			for _, db := range []string{DBSQLite, DBPostgres} {
+				sk, ba := rep.find(NameScimkit+"-"+db, sc, users), rep.find(NameBare+"-"+db, sc, users)
+				if sk == nil || ba == nil {
+					continue
+				}
+				dbCPU := "–"
+				if db == DBPostgres {
+					dbCPU = micros(sk.DBCPUPerReq()) + " / " + micros(ba.DBCPUPerReq())
+				}
+				target := "–"
+				if t, ok := SQLTargets[sc]; ok {
+					target = fmt.Sprintf("≥ %.2fx", t)
+				}
+				rows = append(rows, fmt.Sprintf("| %s | %d | %s | %s | %s | %s / %s | %s | %s |", scenarioTitle(sc), users, db,
+					ratioCell(sk, ba), cpuRatioCell(sk, ba), rpsCell(sk), rpsCell(ba), dbCPU, target))
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n### SQL comparison: scimkit over the bare SQL handler\n\n"+
+		"scimkit on sqlstore with examples/server's settings against a bare net/http handler with one prepared "+
+		"statement per request on the same kind of database; every server on a fresh database per round, analysed "+
+		"after the preload. The CPU ratio counts this process only; PostgreSQL's own CPU (all its processes, so "+
+		"other work on the machine shows too) is in the PostgreSQL CPU column, per request.\n\n")
+	fmt.Fprintln(w, "| scenario | users | database | scimkit/bare req/s | (CPU of this process) | req/s scimkit / bare | PostgreSQL CPU µs/req scimkit / bare | target |")
+	fmt.Fprintln(w, "|---|--:|---|--:|--:|--:|--:|---|")
+	for _, r := range rows {
+		fmt.Fprintln(w, r)
+	}
+}
+
 func (rep *Report) find(server, scenario string, users int) *Result {
 	for i := range rep.Results {
 		r := &rep.Results[i]
@@ -151,6 +197,12 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 		}
 	}
 
+	rep.writeSQLRatios(w, sizes)
+	if !rep.hasInMemory() {
+		rep.writeFooter(w)
+		return
+	}
+
 	fmt.Fprintf(w, "\n### Throughput ratios\n\n"+
 		"Each cell: the measured req/s ratio, and in brackets the ratio of requests per CPU-second of the process "+
 		"(what the req/s ratio would be with the cores to themselves; read that one when the load average shows "+
@@ -174,6 +226,11 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 		}
 	}
 
+	rep.writeFooter(w)
+}
+
+// writeFooter explains the flags and lists the errors.
+func (rep *Report) writeFooter(w io.Writer) {
 	fmt.Fprintf(w, "\n⚠ = the run had errors or no completed request and must not be read as a result; "+
 		"⏱ = the deadline stopped the run before all requests were sent (req/s is over the requests that completed, "+
 		"including those in flight at the deadline, which may finish within 30 s more).  \n"+
@@ -193,6 +250,17 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	if len(flagged) > 0 {
 		fmt.Fprintf(w, "\n### Errors\n\n%s\n", strings.Join(flagged, "\n"))
 	}
+}
+
+// hasInMemory reports whether the report has results of the in-memory
+// servers, whose ratio table the SQL comparison does not need.
+func (rep *Report) hasInMemory() bool {
+	for _, r := range rep.Results {
+		if r.Server == NameScimkit || r.Server == NameElimity || r.Server == NameBare {
+			return true
+		}
+	}
+	return false
 }
 
 func (rep *Report) scenarioNames(users int) []string {

@@ -31,6 +31,9 @@ type Config struct {
 	Scenarios []Scenario
 	// Servers restricts the run to these server names; empty means all.
 	Servers []string
+	// Factories, when not empty, are the servers to run instead of
+	// Factories() (the SQL comparison passes SQLFactories).
+	Factories []Factory
 	// Deadline bounds each server × scenario run over all its rounds
 	// (warm-up included): no request starts after it, and requests in
 	// flight then get drainGrace more to finish.
@@ -85,8 +88,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.Rounds = max(cfg.Rounds, 1)
 	rep := &Report{Config: cfg, Baselines: make(map[string]Result), LoadBefore: loadAvg()}
 	defer func() { rep.LoadAfter = loadAvg() }()
+	all := cfg.Factories
+	if len(all) == 0 {
+		all = Factories()
+	}
 	var factories []Factory
-	for _, f := range Factories() {
+	for _, f := range all {
 		if len(cfg.Servers) == 0 || slices.Contains(cfg.Servers, f.Name) {
 			factories = append(factories, f)
 		}
@@ -151,10 +158,20 @@ func runServer(ctx context.Context, cfg *Config, rep *Report, f Factory, ds *Dat
 	if err != nil {
 		return nil, err
 	}
+	if c, ok := srv.(io.Closer); ok {
+		defer c.Close()
+	}
 	t0 := time.Now()
 	ids, err := Seed(srv, ds)
 	if err != nil {
 		return nil, err
+	}
+	// A database gets its statistics after the preload, as autovacuum
+	// would give them before production traffic.
+	if a, ok := srv.(interface{ Analyze() error }); ok {
+		if err := a.Analyze(); err != nil {
+			return nil, fmt.Errorf("analyze: %w", err)
+		}
 	}
 	cfg.logf("%-8s %7d users: round %d, seeded in %v", f.Name, users, round+1, time.Since(t0).Round(time.Millisecond))
 	var h http.Handler = srv.Handler()

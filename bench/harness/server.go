@@ -48,6 +48,32 @@ const (
 // scimkitFactory is set by servers_scimkit.go when it is compiled in.
 var scimkitFactory *Factory
 
+// scimkitSQLFactory makes scimkit on sqlstore; set by servers_scimkit.go.
+var scimkitSQLFactory func(dialect, pgDSN, token string) (Server, error)
+
+// SQLFactories returns the servers of the SQL comparison (issue 15) on each
+// database: scimkit on sqlstore as examples/server runs it
+// ("scimkit-sqlite", "scimkit-postgres") and the bare SQL handler
+// ("bare-sqlite", "bare-postgres"), each on a fresh database per round.
+// pgDSN is the PostgreSQL server to create the databases on.
+func SQLFactories(dbs []string, pgDSN string) ([]Factory, error) {
+	var fs []Factory
+	for _, db := range dbs {
+		if db != DBSQLite && db != DBPostgres {
+			return nil, fmt.Errorf("unknown database %q (want %s or %s)", db, DBSQLite, DBPostgres)
+		}
+		if scimkitSQLFactory != nil {
+			fs = append(fs, Factory{Name: NameScimkit + "-" + db, New: func(token string) (Server, error) {
+				return scimkitSQLFactory(db, pgDSN, token)
+			}})
+		}
+		fs = append(fs, Factory{Name: NameBare + "-" + db, New: func(token string) (Server, error) {
+			return newBareSQLServer(db, pgDSN, token)
+		}})
+	}
+	return fs, nil
+}
+
 // Factories returns the servers this binary can run, scimkit first when it
 // is compiled in.
 func Factories() []Factory {

@@ -7,22 +7,29 @@ package harness
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/store/memstore"
+	"github.com/scimkit/scim/store/sqlstore"
 )
 
 func init() {
 	scimkitFactory = &Factory{Name: NameScimkit, New: newScimkitServer}
+	scimkitSQLFactory = newScimkitSQLServer
 }
 
 // scimkitServer is scimkit's handler on memstore, mounted as its package
 // documentation shows.
 type scimkitServer struct {
-	users   *memstore.UserStore
-	groups  *memstore.GroupStore
+	users   scim.UserStore
+	groups  scim.GroupStore
 	handler http.Handler
+	// db is the database of a scimkit server on sqlstore, nil on memstore.
+	db *freshDB
 }
 
 func newScimkitServer(token string) (Server, error) {
@@ -34,6 +41,66 @@ func newScimkitServer(token string) (Server, error) {
 }
 
 func (s *scimkitServer) Handler() http.Handler { return s.handler }
+
+// newScimkitSQLServer is scimkit's handler on sqlstore on a fresh database,
+// as examples/server runs it: the pool sized as there, a request log line
+// per request (formatted, written nowhere), default options.
+func newScimkitSQLServer(dialect, pgDSN, token string) (Server, error) {
+	f, err := openFresh(dialect, pgDSN, sqlstore.SQLiteDSN)
+	if err != nil {
+		return nil, err
+	}
+	d := sqlstore.SQLite
+	if dialect == DBPostgres {
+		d = sqlstore.Postgres
+	}
+	if err := sqlstore.Migrate(context.Background(), f.db, d); err != nil {
+		f.Close()
+		return nil, err
+	}
+	users, groups := sqlstore.New(f.db, d)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := scim.NewHandler(users, groups, scim.WithBearerToken(token), scim.WithLogger(logger))
+	mux := http.NewServeMux()
+	mux.Handle(BasePath+"/", http.StripPrefix(BasePath, h))
+	return &scimkitServer{users: users, groups: groups, handler: logRequests(logger, mux), db: f}, nil
+}
+
+// logRequests logs one line per request, as examples/server does.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Analyze updates the database's statistics after the preload.
+func (s *scimkitServer) Analyze() error {
+	if s.db == nil {
+		return nil
+	}
+	return s.db.analyze()
+}
+
+// Close removes the server's database, if it has one.
+func (s *scimkitServer) Close() error {
+	if s.db == nil {
+		return nil
+	}
+	return s.db.Close()
+}
 
 func (s *scimkitServer) CreateUser(u *UserSpec, managerID string) (string, error) {
 	active := u.Active
@@ -81,7 +148,7 @@ func (s *scimkitServer) CreateGroup(g *GroupSpec, memberIDs []string) (string, e
 
 func (s *scimkitServer) AddMembers(groupID string, memberIDs []string) error {
 	ctx := context.Background()
-	var store scim.GroupStore = s.groups
+	store := s.groups
 	if mp, ok := store.(scim.MemberPatcher); ok {
 		_, err := mp.PatchMembers(ctx, groupID, members(memberIDs), nil, "")
 		return err

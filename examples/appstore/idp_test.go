@@ -224,7 +224,7 @@ func replayEntra(t *testing.T, a *app) {
 	list := a.want(200, a.call("GET", `/Groups?excludedAttributes=members&filter=displayName eq "sales"`, ""))
 	assert.Equal(t, 1.0, list.body["totalResults"])
 	assert.NotContains(t, list.raw, `"members"`)
-	a.want(200, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"Add","path":"members","value":[{"$ref":null,"value":"`+id+`"},{"$ref":null,"value":"`+mgr+`"}]}`)))
+	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"Add","path":"members","value":[{"$ref":null,"value":"`+id+`"},{"$ref":null,"value":"`+mgr+`"}]}`)))
 	member := func(uid string) float64 {
 		return a.total(`/Groups?filter=id eq "` + gid + `" and members eq "` + uid + `"&excludedAttributes=members`)
 	}
@@ -232,10 +232,10 @@ func replayEntra(t *testing.T, a *app) {
 	assert.Equal(t, 1.0, member(mgr))
 	assert.Equal(t, 0.0, member("12345"))
 	assert.Equal(t, 0.0, member("not-an-id"))
-	a.want(200, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"Remove","path":"members","value":[{"$ref":null,"value":"`+mgr+`"}]}`)))
+	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"Remove","path":"members","value":[{"$ref":null,"value":"`+mgr+`"}]}`)))
 	assert.Equal(t, 0.0, member(mgr))
 	assert.Equal(t, 1.0, member(id), "only the listed member goes")
-	a.want(200, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"remove","path":"members[value eq \"`+id+`\"]"}`)))
+	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"remove","path":"members[value eq \"`+id+`\"]"}`)))
 	assert.Equal(t, 0.0, member(id))
 	r = a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"Add","path":"members","value":[{"value":"424242"}]}`))
 	a.want(400, r)
@@ -246,7 +246,7 @@ func replayEntra(t *testing.T, a *app) {
 	assert.Equal(t, "2", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ?", gid))
 
 	// The user's groups.
-	a.want(200, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"Add","path":"members","value":[{"value":"`+id+`"}]}`)))
+	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"Add","path":"members","value":[{"value":"`+id+`"}]}`)))
 	got = a.want(200, a.call("GET", "/Users/"+id, ""))
 	assert.Equal(t, []any{map[string]any{"value": gid, "display": "Sales EMEA", "type": "direct", "$ref": a.base + "/Groups/" + gid}}, got.body["groups"])
 
@@ -310,8 +310,8 @@ func replayOkta(t *testing.T, a *app) {
 	second := a.want(201, a.call("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"john.doe@example.com"}`)).body["id"].(string)
 	g := a.want(201, a.call("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Test SCIMv2","members":[]}`))
 	gid := g.body["id"].(string)
-	a.want(200, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+id+`","display":"isabella.andersen@example.com"}]}`)))
-	a.want(200, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"remove","path":"members[value eq \"`+id+`\"]"}`,
+	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+id+`","display":"isabella.andersen@example.com"}]}`)))
+	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"remove","path":"members[value eq \"`+id+`\"]"}`,
 		`{"op":"add","path":"members","value":[{"value":"`+second+`","display":"john.doe@example.com"}]}`)))
 	members := func() []any {
 		return a.want(200, a.call("GET", "/Groups/"+gid, "")).body["members"].([]any)
@@ -319,7 +319,7 @@ func replayOkta(t *testing.T, a *app) {
 	assert.Equal(t, []any{map[string]any{"value": second}}, members())
 	a.want(200, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"replace","value":{"id":"`+gid+`","displayName":"Test SCIMv2 renamed"}}`)))
 	assert.Equal(t, "Test SCIMv2 renamed", a.row("SELECT name FROM teams WHERE id = ?", gid))
-	a.want(200, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"replace","path":"members","value":[{"value":"`+id+`"},{"value":"`+second+`"}]}`)))
+	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"replace","path":"members","value":[{"value":"`+id+`"},{"value":"`+second+`"}]}`)))
 	assert.Len(t, members(), 2)
 	r = a.want(200, a.call("PUT", "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"`+gid+`",
 		"displayName":"Test SCIMv2","members":[{"value":"`+second+`","display":"john.doe@example.com"}]}`))

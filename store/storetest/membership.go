@@ -189,3 +189,40 @@ func testMemberPatcher(t *testing.T, e *env) {
 	require.NoError(t, e.users.Delete(e.ctx, bob.ID, ""))
 	require.Equal(t, []string{alice.ID}, memberValues(e.getGroup(t, g.ID)))
 }
+
+func testMemberPreservingReplacer(t *testing.T, e *env) {
+	mr, ok := e.groups.(scim.MemberPreservingReplacer)
+	if !ok {
+		t.Log("the group store does not implement scim.MemberPreservingReplacer; nothing to check")
+		return
+	}
+	alice := e.createUser(t, e.user("alice"))
+	bob := e.createUser(t, e.user("bob"))
+	g := e.createGroup(t, &scim.Group{DisplayName: "Admins", Members: e.members(alice, bob)})
+
+	// The members given are ignored: the stored ones stay.
+	next := e.sendGroup(&scim.Group{ID: g.ID, DisplayName: "Owners", ExternalID: "x"})
+	got, err := mr.ReplaceKeepingMembers(e.ctx, next, g.Meta.Version)
+	require.NoError(t, err)
+	require.Equal(t, g.ID, got.ID)
+	require.Equal(t, "Owners", got.DisplayName)
+	require.NotEqual(t, g.Meta.Version, got.Meta.Version, "a replace is a write")
+	read := e.getGroup(t, g.ID)
+	require.Equal(t, got.Meta.Version, read.Meta.Version)
+	require.Equal(t, "Owners", read.DisplayName)
+	require.ElementsMatch(t, []string{alice.ID, bob.ID}, memberValues(read), "the members stay")
+	e.requireGroups(t, e.getUser(t, alice.ID), ref(g.ID, "Owners"))
+
+	next.DisplayName, next.Members = "Other", e.members(alice)
+	_, err = mr.ReplaceKeepingMembers(e.ctx, next, g.Meta.Version)
+	require.ErrorIs(t, err, scim.ErrPreconditionFailed, "the version is stale")
+	got, err = mr.ReplaceKeepingMembers(e.ctx, next, "")
+	require.NoError(t, err)
+	read = e.getGroup(t, g.ID)
+	require.Equal(t, "Other", read.DisplayName)
+	require.ElementsMatch(t, []string{alice.ID, bob.ID}, memberValues(read), "Members given are ignored")
+	require.Equal(t, got.Meta.Version, read.Meta.Version)
+
+	_, err = mr.ReplaceKeepingMembers(e.ctx, e.sendGroup(&scim.Group{ID: "no-such-group", DisplayName: "x"}), "")
+	require.ErrorIs(t, err, scim.ErrNotFound)
+}

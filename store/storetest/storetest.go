@@ -15,8 +15,9 @@
 // each of them (every field of User, EnterpriseUser and Group filled by
 // reflection, so that a new field is checked without a new test), group
 // membership and the users' groups back-reference, paging, filters,
-// sorting, the optional [scim.MemberPatcher] and [scim.UserLender] (each
-// checked when the store has it), concurrent writers (run it with -race)
+// sorting, the optional [scim.MemberPatcher],
+// [scim.MemberPreservingReplacer] and [scim.UserLender] (each checked
+// when the store has it), concurrent writers (run it with -race)
 // and, with [WithTenants], tenant isolation.
 //
 // Members that name nothing: with [scim.ContextWithMemberCheck], a group
@@ -204,6 +205,7 @@ var tests = []test{
 	{"MemberPatcher", testMemberPatcher},
 	{"MemberCheck", testMemberCheck},
 	{"MemberDeleteRace", testMemberDeleteRace},
+	{"MemberPreservingReplacer", testMemberPreservingReplacer},
 	{"UserLender", testUserLender},
 	{"Paging", testPaging},
 	{"PagingAfterDeletes", testPagingAfterDeletes},

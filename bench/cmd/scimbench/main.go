@@ -6,6 +6,7 @@
 //	cd bench && go run ./cmd/scimbench            # full run, a few minutes on 2 cores
 //	cd bench && go run ./cmd/scimbench -quick     # smoke run, seconds
 //	cd bench && go run ./cmd/scimbench -mem       # memory per user and per membership
+//	cd bench && go run ./cmd/scimbench -sql sqlite,postgres -users 10000   # scimkit on SQL against a bare SQL handler
 package main
 
 import (
@@ -46,6 +47,8 @@ func run() error {
 		memMembers  = flag.Int("memberships", 100000, "group memberships for -mem")
 		out         = flag.String("o", "", "also write the Markdown report to this file")
 		quiet       = flag.Bool("q", false, "no progress lines on stderr")
+		sqlFlag     = flag.String("sql", "", "run the SQL comparison instead (issue 15) on these databases: sqlite, postgres (comma-separated): scimkit on sqlstore against a bare SQL handler, fresh databases per round")
+		pgDSN       = flag.String("pg", os.Getenv("SCIMKIT_POSTGRES_DSN"), "PostgreSQL server on which -sql postgres creates (and drops) its databases; default $SCIMKIT_POSTGRES_DSN")
 	)
 	flag.Parse()
 	if *quick {
@@ -82,14 +85,26 @@ func run() error {
 		}
 		users = append(users, u)
 	}
-	scs, err := harness.SelectScenarios(splitList(*scenFlag))
+	scenNames := splitList(*scenFlag)
+	var factories []harness.Factory
+	if dbs := splitList(*sqlFlag); len(dbs) > 0 {
+		var err error
+		if factories, err = harness.SQLFactories(dbs, *pgDSN); err != nil {
+			return err
+		}
+		if len(scenNames) == 0 {
+			scenNames = harness.SQLScenarioNames
+		}
+	}
+	scs, err := harness.SelectScenarios(scenNames)
 	if err != nil {
 		return err
 	}
 	if !harness.ScimkitAvailable() {
 		fmt.Fprintln(os.Stderr, "scimbench: scimkit server not compiled in; running elimity and bare only")
 	}
-	cfg := harness.Config{N: *n, C: *c, Rounds: *rounds, Users: users, Scenarios: scs, Servers: servers, Deadline: *deadline, Profile: *cpuprofile != ""}
+	cfg := harness.Config{N: *n, C: *c, Rounds: *rounds, Users: users, Scenarios: scs, Servers: servers, Factories: factories,
+		Deadline: *deadline, Profile: *cpuprofile != ""}
 	if !*quiet {
 		cfg.Log = os.Stderr
 	}
