@@ -143,6 +143,9 @@ func (h *handler) readBulkBody(r *http.Request) ([]byte, error) {
 		}
 		return nil, errInvalidSyntax("the request body could not be read")
 	}
+	if err := checkJSONText(body); err != nil {
+		return nil, err
+	}
 	return body, nil
 }
 

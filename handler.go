@@ -82,6 +82,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			r = r.WithContext(ctx)
 		}
 	}
+	if err := checkRequestText(r); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	switch first {
 	case "Users":
 		serveResource(h, w, r, h.userRT, h.users, rest)

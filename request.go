@@ -42,6 +42,9 @@ func (h *handler) readBody(r *http.Request) ([]byte, error) {
 		}
 		return nil, errInvalidSyntax("the request body could not be read")
 	}
+	if err := checkJSONText(body); err != nil {
+		return nil, err
+	}
 	return body, nil
 }
 
@@ -121,18 +124,14 @@ type queryArgs struct {
 	found, exact uint8 // bit i: vals[i] was set, by its exact name
 }
 
-// maxQueryParams is url.ParseQuery's default limit: a query with more
-// parameters is read as having none.
-const maxQueryParams = 10000
-
 // parseQueryArgs reads the query string as url.ParseQuery does (pairs with
 // a ';' or a bad escape are skipped; '+' is a space) without building a map
 // of every parameter: when nothing needs unescaping, the values are
 // substrings of the query and nothing is allocated.
 func parseQueryArgs(raw string) queryArgs {
 	var a queryArgs
-	if strings.Count(raw, "&") >= maxQueryParams {
-		return a
+	if strings.Count(raw, "&") >= MaxQueryParameters {
+		return a // refused by checkQuery before anything reads the query
 	}
 	for raw != "" {
 		var pair string
