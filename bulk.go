@@ -472,7 +472,7 @@ func (b *bulkRun) exec(i int) *bulkResult {
 	}
 	res := b.do(op.method, op.rt, id, body, version)
 	if op.method != http.MethodPost {
-		res.location = b.baseURL + op.rt.endpoint + "/" + id
+		res.location = b.baseURL + op.rt.endpoint + "/" + pathSegment(id)
 	} else if res.status == http.StatusCreated && op.deferred {
 		b.fixups = append(b.fixups, i)
 	}
@@ -630,6 +630,9 @@ func (b *bulkRun) do(method string, rt *resourceType, id string, body []byte, ve
 		loc := w.header.Get("Location")
 		res.location = loc
 		res.id = strings.TrimPrefix(loc, b.baseURL+rt.endpoint+"/")
+		if id, err := url.PathUnescape(res.id); err == nil {
+			res.id = id
+		}
 		if res.id == loc || res.id == "" {
 			var created struct {
 				ID string `json:"id"`

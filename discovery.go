@@ -17,7 +17,7 @@ func (h *handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request) 
 	jw.raw(`["` + serviceProviderConfigSchema + `"]`)
 	jw.strField("documentationUri", c.documentationURI)
 	jw.key("patch")
-	jw.raw(`{"supported":true}`)
+	jw.raw(`{"supported":true,"maxOperations":` + strconv.Itoa(c.maxPatchOps) + `}`)
 	jw.key("bulk")
 	jw.raw(`{"supported":` + strconv.FormatBool(h.bulkSupported()) + `,"maxOperations":` + strconv.Itoa(c.maxBulkOps) +
 		`,"maxPayloadSize":` + strconv.FormatInt(c.maxBulkBytes, 10) + `}`)

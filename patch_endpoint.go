@@ -24,6 +24,10 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 		return
 	}
 	req, err := parsePatch(body)
+	if err == nil && len(req.ops) > h.cfg.maxPatchOps {
+		err = errorf(http.StatusRequestEntityTooLarge, "",
+			"The number of PATCH operations exceeds the maxOperations (%d).", h.cfg.maxPatchOps)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return

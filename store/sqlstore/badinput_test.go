@@ -240,3 +240,37 @@ func TestTooManyQueryParametersAreRefused(t *testing.T) {
 		require.Equal(t, 1, c.total("/Users?filter=userName+eq+%22alice%22&aadOptscim062020&x=%ZZ"))
 	})
 }
+
+// TestPatchOperationsAreLimited: a PATCH with more operations than
+// WithMaxPatchOperations allows is 413, alone or inside /Bulk, and changes
+// nothing; the limit is advertised.
+func TestPatchOperationsAreLimited(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c *badClient) {
+		uid := c.create("/Users", `{`+userSchema+`,"userName":"alice"}`)
+		gid := c.create("/Groups", `{`+groupSchema+`,"displayName":"g"}`)
+		ops := func(n int, op string) string {
+			return strings.TrimSuffix(strings.Repeat(op+",", n), ",")
+		}
+		nick := `{"op":"replace","path":"nickName","value":"Babs"}`
+		c.must(200, "", "PATCH", "/Users/"+uid, patchOf(ops(5, nick)))
+		c.must(413, "", "PATCH", "/Users/"+uid, patchOf(ops(6, `{"op":"replace","path":"title","value":"T"}`)))
+		c.must(413, "", "PATCH", "/Groups/"+gid, patchOf(ops(6, `{"op":"add","path":"members","value":[{"value":"`+uid+`"}]}`)))
+		r := c.must(200, "", "POST", "/Bulk", `{`+bulkSchema+`,"Operations":[{"method":"PATCH","path":"/Users/`+uid+`","data":`+
+			patchOf(ops(6, `{"op":"replace","path":"title","value":"T"}`))+`}]}`)
+		require.Equal(t, "413", r.body["Operations"].([]any)[0].(map[string]any)["status"])
+		require.Nil(t, c.must(200, "", "GET", "/Users/"+uid, "").body["title"], "nothing was applied")
+		spc := c.must(200, "", "GET", "/ServiceProviderConfig", "")
+		require.Equal(t, 5.0, spc.body["patch"].(map[string]any)["maxOperations"])
+	}, scim.WithMaxPatchOperations(5))
+}
+
+// TestManagerRefEscapesTheID: the $ref built from a manager's value
+// escapes it as a URI path segment, on every store.
+func TestManagerRefEscapesTheID(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c *badClient) {
+		r := c.must(201, "", "POST", "/Users", `{`+userSchema+`,"userName":"alice",
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"a b/c?d#e%f"}}}`)
+		ent := r.body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any)
+		require.True(t, strings.HasSuffix(ent["manager"].(map[string]any)["$ref"].(string), "/Users/a%20b%2Fc%3Fd%23e%25f"), "%v", ent)
+	})
+}

@@ -1,0 +1,32 @@
+package scim_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/memstore"
+)
+
+// A PATCH with more operations than WithMaxPatchOperations allows is
+// refused as a whole, the way /Bulk refuses too many operations.
+func ExampleWithMaxPatchOperations() {
+	users, groups := memstore.New()
+	srv := httptest.NewServer(scim.NewHandler(users, groups, scim.WithBearerToken("T"), scim.WithMaxPatchOperations(2)))
+	defer srv.Close()
+	_, body := send("POST", srv.URL+"/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}`)
+	id := between(body, `"id":"`, `"`)
+
+	op := `{"op":"replace","path":"nickName","value":"Babs"}`
+	status, body := send("PATCH", srv.URL+"/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations":[`+strings.Repeat(op+",", 2)+op+`]}`)
+	fmt.Println(status)
+	fmt.Println(between(body, `"detail":"`, `"`))
+	_, spc := send("GET", srv.URL+"/ServiceProviderConfig", "")
+	fmt.Println(between(spc, `"patch":`, `}`) + "}")
+	// Output:
+	// 413 Request Entity Too Large
+	// The number of PATCH operations exceeds the maxOperations (2).
+	// {"supported":true,"maxOperations":2}
+}
