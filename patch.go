@@ -464,6 +464,9 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 		}
 		return errMutability("operation %d: %q is read-only", op.n, t.text)
 	}
+	if t.explicit && t.ref.sub == nil {
+		value = oneItemAsList(a, value)
+	}
 	if t.match != nil {
 		return p.applyItems(op, t, value)
 	}
@@ -555,6 +558,32 @@ func (p *patcher) normalize(op *patchOp, a *Attribute, value any, path string) (
 		return nil, errInvalidValue("operation %d: invalid value for %q", op.n, path)
 	}
 	return nv, nil
+}
+
+// oneItemAsList returns value as an array of one when a is multi-valued
+// and value is one item of it (an object of a complex attribute, a simple
+// value of a simple one): a PATCH may add or replace one item without
+// wrapping it, as identity providers do ({"op":"add","path":"members",
+// "value":{"value":"…"}}). A value of another JSON type is returned as it
+// is, for normalizeValue to refuse. A path-less value is a partial
+// resource, whose multi-valued attributes are arrays as in a POST.
+func oneItemAsList(a *Attribute, value any) any {
+	if !a.MultiValued || value == nil {
+		return value
+	}
+	switch value.(type) {
+	case []any:
+		return value
+	case map[string]any:
+		if a.typ() == TypeComplex {
+			return []any{value}
+		}
+		return value
+	}
+	if a.typ() == TypeComplex {
+		return value
+	}
+	return []any{value}
 }
 
 // get returns the current value of the attribute ref names (ignoring its

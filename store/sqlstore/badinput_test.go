@@ -274,3 +274,84 @@ func TestManagerRefEscapesTheID(t *testing.T) {
 		require.True(t, strings.HasSuffix(ent["manager"].(map[string]any)["$ref"].(string), "/Users/a%20b%2Fc%3Fd%23e%25f"), "%v", ent)
 	})
 }
+
+// TestWrongJSONTypesAreRefused: a value of the wrong JSON type is 400
+// invalidValue on POST, PUT, PATCH and inside /Bulk, for users and groups,
+// on every store, and nothing is stored; the documented identity-provider
+// forms ("True"/"False" booleans, a bare-string manager, one item without
+// an array in a PATCH) stay accepted.
+func TestWrongJSONTypesAreRefused(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c *badClient) {
+		uid := c.create("/Users", `{`+userSchema+`,"userName":"alice","emails":[{"value":"a@example.com","type":"work"}]}`)
+		gid := c.create("/Groups", `{`+groupSchema+`,"displayName":"g"}`)
+		userAttrs := []string{
+			`"emails":"a@example.com"`, `"emails":{"value":"a@example.com"}`, `"emails":["a@example.com"]`,
+			`"emails":[["a@example.com"]]`, `"phoneNumbers":5`, `"phoneNumbers":"555"`, `"addresses":true`,
+			`"roles":"admin"`, `"roles":["admin"]`, `"entitlements":"e"`, `"ims":"i"`, `"photos":"p"`,
+			`"x509Certificates":"MIIB"`, `"name":"Alice"`, `"name":["Alice"]`, `"active":5`, `"active":"yes"`,
+			`"active":[true]`, `"nickName":5`, `"nickName":{"value":"x"}`, `"nickName":["x"]`, `"title":true`,
+			`"emails":[{"value":5}]`, `"emails":[{"primary":"yes","value":"x"}]`,
+			`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":5}`,
+			`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":["a","b"]}`,
+			`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":7}`,
+		}
+		for _, attr := range userAttrs {
+			c.must(400, "invalidValue", "POST", "/Users", `{`+userSchema+`,"userName":"bob",`+attr+`}`)
+			c.must(400, "invalidValue", "PUT", "/Users/"+uid, `{`+userSchema+`,"userName":"alice",`+attr+`}`)
+			c.must(400, "invalidValue", "PATCH", "/Users/"+uid, patchOf(`{"op":"replace","value":{`+attr+`}}`))
+			// With a path naming a multi-valued attribute, one item
+			// without an array is accepted (see below); a path-less value
+			// is a partial resource, whose arrays are arrays.
+			k, v, _ := strings.Cut(attr, ":")
+			if !strings.HasPrefix(attr, `"urn:`) && attr != `"emails":{"value":"a@example.com"}` {
+				c.must(400, "invalidValue", "PATCH", "/Users/"+uid, patchOf(`{"op":"add","path":`+k+`,"value":`+v+`}`))
+			}
+			r := c.must(200, "", "POST", "/Bulk", `{`+bulkSchema+`,"Operations":[{"method":"POST","path":"/Users","bulkId":"1","data":{`+userSchema+`,"userName":"bob",`+attr+`}}]}`)
+			require.Equal(t, "400", r.body["Operations"].([]any)[0].(map[string]any)["status"], attr)
+		}
+		for _, op := range []string{
+			`{"op":"add","path":"emails[type eq \"home\"]","value":"b@example.com"}`,
+			`{"op":"replace","path":"emails[type eq \"work\"]","value":"b@example.com"}`,
+			`{"op":"add","path":"emails[type eq \"home\"].value","value":5}`,
+		} {
+			c.must(400, "invalidValue", "PATCH", "/Users/"+uid, patchOf(op))
+		}
+		groupAttrs := []string{
+			`"members":"` + uid + `"`, `"members":["` + uid + `"]`, `"members":{"value":"` + uid + `"}`,
+			`"members":5`, `"members":[{"value":5}]`, `"displayName":5`, `"displayName":["g"]`, `"externalId":{"value":"e"}`,
+		}
+		for _, attr := range groupAttrs {
+			c.must(400, "invalidValue", "POST", "/Groups", `{`+groupSchema+`,"displayName":"h",`+strings.Replace(attr, `"displayName":`, `"externalId":`, 1)+`}`)
+			c.must(400, "invalidValue", "PUT", "/Groups/"+gid, `{`+groupSchema+`,"displayName":"g",`+strings.Replace(attr, `"displayName":`, `"externalId":`, 1)+`}`)
+			c.must(400, "invalidValue", "PATCH", "/Groups/"+gid, patchOf(`{"op":"replace","value":{`+attr+`}}`))
+			if k, v, _ := strings.Cut(attr, ":"); !strings.HasPrefix(attr, `"members":{`) {
+				c.must(400, "invalidValue", "PATCH", "/Groups/"+gid, patchOf(`{"op":"add","path":`+k+`,"value":`+v+`}`))
+			}
+			r := c.must(200, "", "POST", "/Bulk", `{`+bulkSchema+`,"Operations":[{"method":"PATCH","path":"/Groups/`+gid+`","data":`+
+				patchOf(`{"op":"replace","value":{`+attr+`}}`)+`}]}`)
+			require.Equal(t, "400", r.body["Operations"].([]any)[0].(map[string]any)["status"], attr)
+		}
+		require.Equal(t, 1, c.total("/Users"))
+		require.Equal(t, 1, c.total("/Groups"))
+		r := c.must(200, "", "GET", "/Users/"+uid, "")
+		require.Len(t, r.body["emails"], 1)
+		require.Nil(t, r.body["phoneNumbers"])
+		require.Empty(t, c.must(200, "", "GET", "/Groups/"+gid, "").body["members"])
+
+		// What identity providers send stays accepted.
+		ent := `"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
+		r = c.must(201, "", "POST", "/Users", `{`+userSchema+`,"userName":"carol","active":"False",`+ent+`:{"manager":"`+uid+`"}}`)
+		cid := r.body["id"].(string)
+		require.Equal(t, false, r.body["active"])
+		require.Equal(t, uid, r.body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any)["manager"].(map[string]any)["value"])
+		c.must(200, "", "PATCH", "/Users/"+cid, patchOf(`{"op":"Replace","path":"active","value":"True"},
+			{"op":"Add","path":`+ent[:len(ent)-1]+`:manager","value":"`+uid+`"},
+			{"op":"add","path":"emails","value":{"value":"c@example.com","type":"work"}},
+			{"op":"add","path":"manager","value":[{"$ref":null,"value":"`+uid+`"}]}`))
+		r = c.must(200, "", "GET", "/Users/"+cid, "")
+		require.Equal(t, true, r.body["active"])
+		require.Len(t, r.body["emails"], 1)
+		c.must(200, "", "PATCH", "/Groups/"+gid, patchOf(`{"op":"add","path":"members","value":{"value":"`+uid+`"}}`))
+		require.Len(t, c.must(200, "", "GET", "/Groups/"+gid, "").body["members"], 1)
+	})
+}
