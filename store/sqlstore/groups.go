@@ -388,7 +388,7 @@ func (r groupResolver) singular(uri, name, sub string) (target, bool) {
 	}
 	switch {
 	case name == "meta":
-		return metaTarget(sub)
+		return metaTarget(sub, "Group")
 	case sub != "":
 		return target{}, false
 	case name == "id":
