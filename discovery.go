@@ -117,6 +117,9 @@ func appendResourceType(jw *jsonWriter, rt *resourceType, base string) {
 func (h *handler) allSchemas() []*Schema {
 	pw := h.acceptsPasswords()
 	out := []*Schema{h.userRT.kept.schema(h.userRT.schema, pw), h.groupRT.kept.schema(h.groupRT.schema, pw)}
+	if !h.cfg.duplicateGroupNames {
+		out[1] = withUniqueDisplayName(out[1])
+	}
 	seen := map[string]bool{}
 	for _, rt := range []*resourceType{h.userRT, h.groupRT} {
 		for _, e := range rt.extensions {

@@ -30,3 +30,20 @@ func ExampleWithMaxPatchOperations() {
 	// The number of PATCH operations exceeds the maxOperations (2).
 	// {"supported":true,"maxOperations":2}
 }
+
+// Group displayNames are unique per tenant by default, as Entra ID
+// expects; WithoutUniqueGroupDisplayNames allows duplicates.
+func ExampleWithoutUniqueGroupDisplayNames() {
+	for _, opts := range [][]scim.Option{nil, {scim.WithoutUniqueGroupDisplayNames()}} {
+		users, groups := memstore.New()
+		srv := httptest.NewServer(scim.NewHandler(users, groups, append(opts, scim.WithBearerToken("T"))...))
+		group := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Sales"}`
+		first, _ := send("POST", srv.URL+"/Groups", group)
+		second, _ := send("POST", srv.URL+"/Groups", group)
+		fmt.Println(first, "then", second)
+		srv.Close()
+	}
+	// Output:
+	// 201 Created then 409 Conflict
+	// 201 Created then 201 Created
+}

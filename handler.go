@@ -40,6 +40,9 @@ func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler
 	h.setupKept(users, groups)
 	h.memberPatcher, _ = groups.(MemberPatcher)
 	h.userLender, _ = users.(UserLender)
+	if !c.duplicateGroupNames && needsGroupNameGuard(groups) {
+		h.groups = uniqueGroupNames{GroupStore: groups, rt: h.groupRT}
+	}
 	return h
 }
 
@@ -90,6 +93,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "Users":
 		serveResource(h, w, r, h.userRT, h.users, rest)
 	case "Groups":
+		if r.Method != http.MethodGet {
+			r = h.groupWriteContext(r)
+		}
 		serveResource(h, w, r, h.groupRT, h.groups, rest)
 	case "ServiceProviderConfig":
 		if rest != "" {
@@ -117,7 +123,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case "Bulk":
 		if h.allow(w, r, http.MethodPost) {
-			h.bulk(w, r)
+			h.bulk(w, h.groupWriteContext(r))
 		}
 	case "Me":
 		h.writeError(w, r, NewError(http.StatusNotImplemented, "", "/Me is not supported"))

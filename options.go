@@ -31,10 +31,12 @@ type config struct {
 	maxBulkOps       int
 	maxBulkBytes     int64
 	maxPatchOps      int
-	documentationURI string
-	userAttributes   []string
-	groupAttributes  []string
-	passwordHandler  func(ctx context.Context, u *User, password string) (string, error)
+	// duplicateGroupNames turns off unique group displayNames.
+	duplicateGroupNames bool
+	documentationURI    string
+	userAttributes      []string
+	groupAttributes     []string
+	passwordHandler     func(ctx context.Context, u *User, password string) (string, error)
 }
 
 // The defaults of the options, the one place they are defined; the

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/scimkit/scim"
@@ -51,6 +52,18 @@ func (s *GroupStore) Get(ctx context.Context, id string, opts scim.ReadOptions) 
 	return groupOut(r, opts), nil
 }
 
+// EnforcesUniqueGroupDisplayNames reports true: with
+// [scim.ContextWithUniqueGroupDisplayNames], Create and Replace refuse a
+// displayName another group of the partition has (folded as userName is)
+// with an error wrapping scim.ErrConflict, checked under the partition's
+// write lock. A Replace that keeps the group's name (say, of one of two
+// groups that shared it before the rule was asked for) is not refused.
+func (s *GroupStore) EnforcesUniqueGroupDisplayNames() bool { return true }
+
+func errGroupName(name string) error {
+	return fmt.Errorf("memstore: group displayName %q is taken: %w", name, scim.ErrConflict)
+}
+
 // Create stores a copy of g with a new random id and returns it as stored.
 func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, error) {
 	r := &groupRec{g: copyGroupIn(g)}
@@ -58,6 +71,9 @@ func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, er
 	p := s.b.partition(ctx, true)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if scim.UniqueGroupDisplayNamesFromContext(ctx) && p.groupNames.count(foldKey(r.g.DisplayName)) > 0 {
+		return nil, errGroupName(r.g.DisplayName)
+	}
 	r.g.ID = p.newID()
 	t := now(time.Time{})
 	r.g.Meta = scim.Meta{ResourceType: "Group", Created: t, LastModified: t, Version: s.b.nextVersion()}
@@ -91,7 +107,11 @@ func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion strin
 	if ifVersion != "" && ifVersion != r.g.Meta.Version {
 		return nil, errVersion("group", g.ID)
 	}
-	if oldKey, key := foldKey(r.g.DisplayName), foldKey(n.g.DisplayName); oldKey != key {
+	oldKey, key := foldKey(r.g.DisplayName), foldKey(n.g.DisplayName)
+	if oldKey != key && scim.UniqueGroupDisplayNamesFromContext(ctx) && p.groupNames.count(key) > 0 {
+		return nil, errGroupName(n.g.DisplayName)
+	}
+	if oldKey != key {
 		p.groupNames.remove(oldKey, r)
 		p.groupNames.add(key, r)
 	}

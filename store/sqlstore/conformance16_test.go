@@ -1,10 +1,18 @@
 package sqlstore_test
 
 import (
+	"database/sql"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/memstore"
+	"github.com/scimkit/scim/store/sqlstore"
 )
 
 // TestFilterOnMetaResourceType: meta.resourceType is filterable on every
@@ -49,5 +57,108 @@ func TestUnassignedPrimaryIsFalse(t *testing.T) {
 		require.Equal(t, "home", r.body["emails"].([]any)[0].(map[string]any)["type"])
 		c.must(200, "", "PATCH", "/Users/"+a, patchOf(`{"op":"remove","path":"emails[primary eq false]"}`))
 		require.Nil(t, c.must(200, "", "GET", "/Users/"+a, "").body["emails"])
+	})
+}
+
+// TestGroupDisplayNamesAreUnique: by default a group's displayName is
+// unique per tenant (case-insensitively) on POST, PUT, PATCH and /Bulk,
+// on every store; a group may keep (or recase) its own name, and a deleted
+// group's name is free again.
+func TestGroupDisplayNamesAreUnique(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c *badClient) {
+		g1 := c.create("/Groups", `{`+groupSchema+`,"displayName":"Sales"}`)
+		g2 := c.create("/Groups", `{`+groupSchema+`,"displayName":"Marketing"}`)
+		c.must(409, "uniqueness", "POST", "/Groups", `{`+groupSchema+`,"displayName":"Sales"}`)
+		c.must(409, "uniqueness", "POST", "/Groups", `{`+groupSchema+`,"displayName":"sALES"}`)
+		c.must(409, "uniqueness", "PUT", "/Groups/"+g2, `{`+groupSchema+`,"displayName":"SALES"}`)
+		c.must(409, "uniqueness", "PATCH", "/Groups/"+g2, patchOf(`{"op":"replace","path":"displayName","value":"sales"}`))
+		c.must(409, "uniqueness", "PATCH", "/Groups/"+g2, patchOf(`{"op":"replace","value":{"displayName":"Sales"}}`))
+		r := c.must(200, "", "POST", "/Bulk", `{`+bulkSchema+`,"Operations":[
+			{"method":"POST","path":"/Groups","bulkId":"a","data":{`+groupSchema+`,"displayName":"Sales"}},
+			{"method":"PATCH","path":"/Groups/`+g2+`","data":`+patchOf(`{"op":"replace","path":"displayName","value":"Sales"}`)+`}]}`)
+		for _, op := range r.body["Operations"].([]any) {
+			require.Equal(t, "409", op.(map[string]any)["status"])
+		}
+		c.must(200, "", "PATCH", "/Groups/"+g1, patchOf(`{"op":"replace","path":"displayName","value":"SALES"}`))
+		c.must(200, "", "PUT", "/Groups/"+g1, `{`+groupSchema+`,"displayName":"SALES","externalId":"x"}`)
+		require.Equal(t, 2, c.total("/Groups"))
+		c.must(204, "", "DELETE", "/Groups/"+g1, "")
+		c.create("/Groups", `{`+groupSchema+`,"displayName":"Sales"}`)
+		c.must(200, "", "PATCH", "/Groups/"+g2, patchOf(`{"op":"replace","path":"displayName","value":"Marketing EU"}`))
+		c.create("/Groups", `{`+groupSchema+`,"displayName":"Marketing"}`)
+
+		s := c.must(200, "", "GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group", "")
+		require.Equal(t, "server", s.body["attributes"].([]any)[0].(map[string]any)["uniqueness"])
+	})
+}
+
+// TestGroupDisplayNamesMayRepeatWhenAllowed: with
+// WithoutUniqueGroupDisplayNames duplicates are stored, on every store.
+func TestGroupDisplayNamesMayRepeatWhenAllowed(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c *badClient) {
+		c.create("/Groups", `{`+groupSchema+`,"displayName":"Sales"}`)
+		c.create("/Groups", `{`+groupSchema+`,"displayName":"sales"}`)
+		g := c.create("/Groups", `{`+groupSchema+`,"displayName":"Other"}`)
+		c.must(200, "", "PATCH", "/Groups/"+g, patchOf(`{"op":"replace","path":"displayName","value":"Sales"}`))
+		require.Equal(t, 3, c.total("/Groups?filter="+urlQuery(`displayName eq "sales"`)))
+		s := c.must(200, "", "GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group", "")
+		require.Equal(t, "none", s.body["attributes"].([]any)[0].(map[string]any)["uniqueness"])
+	}, scim.WithoutUniqueGroupDisplayNames())
+}
+
+// TestGroupDisplayNameRace: concurrent creates and renames to one name,
+// through two handlers over two store instances on one database (as two
+// processes would run), leave exactly one group with that name.
+func TestGroupDisplayNameRace(t *testing.T) {
+	race := func(t *testing.T, a, b *badClient) {
+		const n = 16
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = a.create("/Groups", fmt.Sprintf(`{`+groupSchema+`,"displayName":"g%d"}`, i))
+		}
+		var wg sync.WaitGroup
+		statuses := make([]int, 2*n)
+		for i := 0; i < n; i++ {
+			wg.Add(2)
+			c := a
+			if i%2 == 1 {
+				c = b
+			}
+			go func(i int) {
+				defer wg.Done()
+				statuses[i] = c.do("POST", "/Groups", `{`+groupSchema+`,"displayName":"Race"}`).status
+			}(i)
+			go func(i int) {
+				defer wg.Done()
+				statuses[n+i] = c.do("PATCH", "/Groups/"+ids[i], patchOf(`{"op":"replace","path":"displayName","value":"RACE"}`)).status
+			}(i)
+		}
+		wg.Wait()
+		ok := 0
+		for _, s := range statuses {
+			require.Contains(t, []int{200, 201, 409}, s)
+			if s != 409 {
+				ok++
+			}
+		}
+		require.Equal(t, 1, ok, "%v", statuses)
+		require.Equal(t, 1, a.total("/Groups?filter="+urlQuery(`displayName eq "race"`)))
+		require.Equal(t, 1, b.total("/Groups?filter="+urlQuery(`displayName eq "race"`)))
+	}
+	serve := func(t *testing.T, users scim.UserStore, groups scim.GroupStore) *badClient {
+		c := &badClient{t: t}
+		c.srv = httptest.NewServer(scim.NewHandler(users, groups, scim.WithoutAuthentication()))
+		t.Cleanup(c.srv.Close)
+		return c
+	}
+	t.Run("memstore", func(t *testing.T) {
+		users, groups := memstore.New()
+		race(t, serve(t, users, groups), serve(t, users, groups))
+	})
+	forEachDialect(t, func(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
+		prefix := uniquePrefix()
+		u1, g1 := sqlstore.New(db, d, byTenant(prefix))
+		u2, g2 := sqlstore.New(db, d, byTenant(prefix))
+		race(t, serve(t, u1, g1), serve(t, u2, g2))
 	})
 }
