@@ -264,7 +264,29 @@ func (rt *resourceType) normalizeValue(a *Attribute, v any) (any, error) {
 	if len(out) == 0 {
 		return nil, nil
 	}
+	if err := checkOnePrimary(a, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// checkOnePrimary refuses items of a multi-valued attribute of which more
+// than one says primary: true (RFC 7643 §2.4: "The primary attribute value
+// 'true' MUST appear no more than once"); guessing which one the client
+// meant would be a silent change.
+func checkOnePrimary(a *Attribute, items []any) error {
+	if a.typ() != TypeComplex || a.Sub("primary") == nil {
+		return nil
+	}
+	n := 0
+	for _, it := range items {
+		if m, ok := it.(map[string]any); ok && m["primary"] == true {
+			if n++; n > 1 {
+				return errInvalidValue("attribute %q: primary is true on more than one value", a.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // normalizeSingle validates one value of a (for a multi-valued attribute,

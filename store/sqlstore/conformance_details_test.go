@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -160,5 +161,125 @@ func TestGroupDisplayNameRace(t *testing.T) {
 		u1, g1 := sqlstore.New(db, d, byTenant(prefix))
 		u2, g2 := sqlstore.New(db, d, byTenant(prefix))
 		race(t, serve(t, u1, g1), serve(t, u2, g2))
+	})
+}
+
+// TestPatchThroughUnmatchedFilterCreatesOnlyWhatItNames: add and replace
+// through a value filter that matches nothing create the item the filter
+// names; a value that contradicts the filter is 400 noTarget (RFC 7644
+// §3.5.2), on every store.
+func TestPatchThroughUnmatchedFilterCreatesOnlyWhatItNames(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c *badClient) {
+		u := c.create("/Users", `{`+userSchema+`,"userName":"alice","emails":[{"value":"w@example.com","type":"work"}]}`)
+		for _, op := range []string{
+			`{"op":"add","path":"emails[type eq \"home\"]","value":{"type":"other","value":"h@example.com"}}`,
+			`{"op":"replace","path":"emails[type eq \"home\"]","value":{"type":"work","value":"h@example.com"}}`,
+			`{"op":"add","path":"emails[type eq \"home\"].type","value":"other"}`,
+			`{"op":"replace","path":"emails[value eq \"x@example.com\"].value","value":"y@example.com"}`,
+			`{"op":"add","path":"phoneNumbers[type eq \"mobile\"]","value":[{"type":"work","value":"555"}]}`,
+			`{"op":"add","path":"addresses[type eq \"home\"].type","value":"work"}`,
+			`{"op":"add","path":"emails[type eq \"home\" and primary eq true]","value":{"value":"h@example.com","primary":false}}`,
+			`{"op":"replace","path":"ims[type eq \"aim\"]","value":{"type":"xmpp","value":"a"}}`,
+		} {
+			c.must(400, "noTarget", "PATCH", "/Users/"+u, patchOf(op))
+		}
+		r := c.must(200, "", "GET", "/Users/"+u, "")
+		require.Len(t, r.body["emails"], 1)
+		require.Nil(t, r.body["phoneNumbers"])
+		require.Nil(t, r.body["addresses"])
+		// What Entra ID sends creates the item.
+		c.must(200, "", "PATCH", "/Users/"+u, patchOf(`{"op":"Add","path":"emails[type eq \"home\"].value","value":"h@example.com"},
+			{"op":"replace","path":"phoneNumbers[type eq \"mobile\"].value","value":"555"},
+			{"op":"add","path":"addresses[type eq \"work\"]","value":{"type":"work","locality":"Paris"}}`))
+		r = c.must(200, "", "GET", "/Users/"+u, "")
+		require.Len(t, r.body["emails"], 2)
+		require.Equal(t, map[string]any{"type": "mobile", "value": "555"}, r.body["phoneNumbers"].([]any)[0])
+		require.Equal(t, "Paris", r.body["addresses"].([]any)[0].(map[string]any)["locality"])
+	})
+}
+
+// TestPatchReplaceOfComplexKeepsUnnamedSubAttributes: replace of a
+// complex attribute (singular, or items selected by a filter) changes the
+// sub-attributes it names only; {} changes nothing; a sub-attribute given
+// as null becomes unassigned.
+func TestPatchReplaceOfComplexKeepsUnnamedSubAttributes(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c *badClient) {
+		ent := `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`
+		u := c.create("/Users", `{`+userSchema+`,"userName":"alice","name":{"givenName":"Alice","familyName":"Smith","formatted":"Alice Smith"},
+			"emails":[{"value":"w@example.com","type":"work","primary":true}],"`+ent+`":{"manager":{"value":"m1"},"department":"R&D"}}`)
+		get := func() map[string]any { return c.must(200, "", "GET", "/Users/"+u, "").body }
+		before := get()
+		for _, op := range []string{
+			`{"op":"replace","path":"name","value":{}}`,
+			`{"op":"add","path":"name","value":{}}`,
+			`{"op":"replace","value":{"name":{}}}`,
+			`{"op":"replace","path":"` + ent + `:manager","value":{}}`,
+			`{"op":"replace","path":"emails[type eq \"work\"]","value":{}}`,
+			`{"op":"replace","path":"` + ent + `","value":{}}`,
+		} {
+			c.must(200, "", "PATCH", "/Users/"+u, patchOf(op))
+			after := get()
+			require.Equal(t, before["name"], after["name"], op)
+			require.Equal(t, before["emails"], after["emails"], op)
+			require.Equal(t, before[ent], after[ent], op)
+			require.Equal(t, before["meta"].(map[string]any)["version"], after["meta"].(map[string]any)["version"], "%s changes nothing", op)
+		}
+		c.must(200, "", "PATCH", "/Users/"+u, patchOf(`{"op":"replace","path":"name","value":{"givenName":"Alicia"}}`))
+		require.Equal(t, map[string]any{"givenName": "Alicia", "familyName": "Smith", "formatted": "Alice Smith"}, get()["name"])
+		c.must(200, "", "PATCH", "/Users/"+u, patchOf(`{"op":"replace","value":{"name":{"formatted":null,"middleName":"J"}}}`))
+		require.Equal(t, map[string]any{"givenName": "Alicia", "familyName": "Smith", "middleName": "J"}, get()["name"])
+		c.must(200, "", "PATCH", "/Users/"+u, patchOf(`{"op":"replace","path":"emails[type eq \"work\"]","value":{"value":"new@example.com"}}`))
+		require.Equal(t, []any{map[string]any{"value": "new@example.com", "type": "work", "primary": true}}, get()["emails"])
+	})
+}
+
+// TestPatchPathToReadOnlyAttributeIsMutability: a PATCH path that names a
+// read-only attribute is 400 mutability for every op, on users and groups.
+func TestPatchPathToReadOnlyAttributeIsMutability(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c *badClient) {
+		u := c.create("/Users", `{`+userSchema+`,"userName":"alice"}`)
+		g := c.create("/Groups", `{`+groupSchema+`,"displayName":"g"}`)
+		for _, path := range []string{"id", "ID", "meta", "meta.created", "meta.lastModified", "meta.resourceType", "meta.location", "meta.version",
+			"groups", "groups.value", `groups[value eq \"x\"]`, "urn:ietf:params:scim:schemas:core:2.0:User:id"} {
+			for _, op := range []string{`"add","value":"x"`, `"replace","value":"x"`, `"remove"`} {
+				c.must(400, "mutability", "PATCH", "/Users/"+u, patchOf(`{"op":`+op+`,"path":"`+path+`"}`))
+			}
+		}
+		for _, path := range []string{"id", "meta", "meta.version", "urn:ietf:params:scim:schemas:core:2.0:Group:id"} {
+			c.must(400, "mutability", "PATCH", "/Groups/"+g, patchOf(`{"op":"replace","path":"`+path+`","value":"x"}`))
+		}
+		// Okta's path-less rename repeats the id: ignored, as on PUT.
+		c.must(200, "", "PATCH", "/Groups/"+g, patchOf(`{"op":"replace","value":{"id":"`+g+`","displayName":"h"}}`))
+	})
+}
+
+// TestMoreThanOnePrimaryIsInvalidValue: a multi-valued value with primary
+// true on more than one item is 400 invalidValue on POST, PUT, PATCH and
+// /Bulk, on every store.
+func TestMoreThanOnePrimaryIsInvalidValue(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c *badClient) {
+		u := c.create("/Users", `{`+userSchema+`,"userName":"alice"}`)
+		for _, attr := range []string{
+			`"emails":[{"value":"a@x","primary":true},{"value":"b@x","primary":true}]`,
+			`"emails":[{"value":"a@x","primary":"True"},{"value":"b@x","primary":true},{"value":"c@x"}]`,
+			`"phoneNumbers":[{"value":"1","primary":true},{"value":"2","primary":true}]`,
+			`"addresses":[{"locality":"a","primary":true},{"locality":"b","primary":true}]`,
+			`"roles":[{"value":"a","primary":true},{"value":"b","primary":true}]`,
+		} {
+			c.must(400, "invalidValue", "POST", "/Users", `{`+userSchema+`,"userName":"bob",`+attr+`}`)
+			c.must(400, "invalidValue", "PUT", "/Users/"+u, `{`+userSchema+`,"userName":"alice",`+attr+`}`)
+			c.must(400, "invalidValue", "PATCH", "/Users/"+u, patchOf(`{"op":"add","value":{`+attr+`}}`))
+			k, v, _ := strings.Cut(attr, ":")
+			c.must(400, "invalidValue", "PATCH", "/Users/"+u, patchOf(`{"op":"replace","path":`+k+`,"value":`+v+`}`))
+			r := c.must(200, "", "POST", "/Bulk", `{`+bulkSchema+`,"Operations":[{"method":"POST","path":"/Users","data":{`+userSchema+`,"userName":"bob",`+attr+`}}]}`)
+			require.Equal(t, "400", r.body["Operations"].([]any)[0].(map[string]any)["status"])
+		}
+		require.Equal(t, 1, c.total("/Users"))
+		require.Nil(t, c.must(200, "", "GET", "/Users/"+u, "").body["emails"])
+		// One primary at a time: a new primary takes over.
+		c.must(200, "", "PATCH", "/Users/"+u, patchOf(`{"op":"add","path":"emails","value":[{"value":"a@x","primary":true}]}`))
+		c.must(200, "", "PATCH", "/Users/"+u, patchOf(`{"op":"add","path":"emails","value":[{"value":"b@x","primary":true}]}`))
+		emails := c.must(200, "", "GET", "/Users/"+u, "").body["emails"].([]any)
+		require.Equal(t, []any{map[string]any{"value": "a@x"}, map[string]any{"value": "b@x", "primary": true}}, emails)
 	})
 }
