@@ -182,6 +182,7 @@ var tests = []test{
 	{"DeleteUserLeavesGroups", testDeleteUserLeavesGroups},
 	{"SkipMembership", testSkipMembership},
 	{"MemberPatcher", testMemberPatcher},
+	{"GroupDisplayNames", testGroupDisplayNames},
 	{"UserLender", testUserLender},
 	{"Paging", testPaging},
 	{"PagingAfterDeletes", testPagingAfterDeletes},
