@@ -1,6 +1,8 @@
 package scim_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -46,4 +48,18 @@ func ExampleWithoutUniqueGroupDisplayNames() {
 	// Output:
 	// 201 Created then 409 Conflict
 	// 201 Created then 201 Created
+}
+
+// An application that writes groups to a store itself, without the
+// handler, asks for unique names in the context, as the handler does.
+func ExampleContextWithUniqueGroupDisplayNames() {
+	_, groups := memstore.New()
+	ctx := scim.ContextWithUniqueGroupDisplayNames(context.Background(), true)
+	_, err := groups.Create(ctx, &scim.Group{DisplayName: "Sales"})
+	fmt.Println(err)
+	_, err = groups.Create(ctx, &scim.Group{DisplayName: "sales"})
+	fmt.Println(errors.Is(err, scim.ErrConflict))
+	// Output:
+	// <nil>
+	// true
 }
