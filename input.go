@@ -1,6 +1,8 @@
 package scim
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,8 +103,17 @@ func checkRequestText(r *http.Request) error {
 // invalidValue. It does not check the rest of the JSON syntax, which the
 // decoder does.
 func checkJSONText(body []byte) error {
+	if _, err := badJSONText(body); err != nil {
+		return err
+	}
+	return nil
+}
+
+// badJSONText is checkJSONText that also returns the offset of the escape
+// it refuses (0 for invalid UTF-8).
+func badJSONText(body []byte) (int, *Error) {
 	if !utf8.Valid(body) {
-		return errInvalidSyntax("the request body is not valid UTF-8")
+		return 0, errInvalidSyntax("the request body is not valid UTF-8")
 	}
 	for i := 0; i < len(body); i++ {
 		if body[i] != '\\' {
@@ -117,12 +128,13 @@ func checkJSONText(body []byte) error {
 		if !ok {
 			continue
 		}
+		at := i
 		i += 4
 		switch {
 		case r == 0:
-			return errInvalidValue("strings in the request body must not contain NUL (\\u0000)")
+			return at, errInvalidValue("strings in the request body must not contain NUL (\\u0000)")
 		case r >= 0xDC00 && r <= 0xDFFF:
-			return errInvalidValue("the request body escapes a lone UTF-16 surrogate (\\u%04x)", r)
+			return at, errInvalidValue("the request body escapes a lone UTF-16 surrogate (\\u%04x)", r)
 		case r >= 0xD800 && r <= 0xDBFF:
 			// A high surrogate must be followed by an escaped low one.
 			if i+2 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' {
@@ -131,10 +143,34 @@ func checkJSONText(body []byte) error {
 					continue
 				}
 			}
-			return errInvalidValue("the request body escapes a lone UTF-16 surrogate (\\u%04x)", r)
+			return at, errInvalidValue("the request body escapes a lone UTF-16 surrogate (\\u%04x)", r)
 		}
 	}
-	return nil
+	return 0, nil
+}
+
+// inMember reports whether offset pos of body, a JSON object, lies in the
+// value of its top-level member called name (case-insensitively).
+func inMember(body []byte, name string, pos int) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		start := dec.InputOffset()
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return false
+		}
+		if key, _ := k.(string); strings.EqualFold(key, name) && int64(pos) >= start && int64(pos) < dec.InputOffset() {
+			return true
+		}
+	}
+	return false
 }
 
 // hex4 decodes the four hex digits at b[i:].

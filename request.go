@@ -28,9 +28,22 @@ func checkMediaType(r *http.Request) error {
 	return nil
 }
 
-// readBody reads a request body, enforcing the size limit and the media
-// type.
+// readBody reads a request body, enforcing the size limit, the media type
+// and checkJSONText.
 func (h *handler) readBody(r *http.Request) ([]byte, error) {
+	body, err := h.readRawBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkJSONText(body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// readRawBody reads a request body, enforcing the size limit and the media
+// type.
+func (h *handler) readRawBody(r *http.Request) ([]byte, error) {
 	if err := checkMediaType(r); err != nil {
 		return nil, err
 	}
@@ -41,9 +54,6 @@ func (h *handler) readBody(r *http.Request) ([]byte, error) {
 			return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", h.cfg.maxBodyBytes)
 		}
 		return nil, errInvalidSyntax("the request body could not be read")
-	}
-	if err := checkJSONText(body); err != nil {
-		return nil, err
 	}
 	return body, nil
 }
@@ -210,7 +220,18 @@ func searchFromQuery(r *http.Request) *searchRequest {
 
 // readSearch reads a SearchRequest body.
 func (h *handler) readSearch(r *http.Request) (*searchRequest, error) {
-	raw, err := h.readObject(r)
+	body, err := h.readRawBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if pos, err := badJSONText(body); err != nil {
+		// NUL in the filter is a bad filter, as in a query string.
+		if err.ScimType == ScimTypeInvalidValue && inMember(body, "filter", pos) {
+			err.ScimType = ScimTypeInvalidFilter
+		}
+		return nil, err
+	}
+	raw, err := decodeObject(body)
 	if err != nil {
 		return nil, err
 	}
