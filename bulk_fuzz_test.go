@@ -21,6 +21,7 @@ func FuzzBulk(f *testing.F) {
 		`{"method":"PATCH","path":"/Groups/bulkId:g","version":"W/\"1\"","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"bulkId:a\"]"}]}}`,
 		`{"method":"DELETE","path":"Users/bulkId:a"}`)))
 	f.Add([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"failOnErrors":1,"Operations":[null,{},{"method":"PUT","path":"/Users/%zz"}]}`))
+	f.Add([]byte(bulkRequest(`{"method":"DELETE","path":"/Users/ab%00cd"}`, `{"method":"PATCH","path":"/Groups/%FF","data":{}}`)))
 	// NUL and invalid UTF-8 in every string of a request.
 	for _, v := range scim.BadTextVariants(bulkRequest(userOp("a", "alice"),
 		`{"method":"POST","path":"/Groups","bulkId":"g","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G","members":[{"value":"bulkId:a"}]}}`,

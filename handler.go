@@ -174,6 +174,12 @@ func serveResource[R Resource](h *handler, w http.ResponseWriter, r *http.Reques
 		if !h.allow(w, r, http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete) {
 			return
 		}
+		// ServeHTTP checked the path of a request; a /Bulk operation's
+		// path comes here without it.
+		if err := checkRequestPath(rest); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 		switch r.Method {
 		case http.MethodGet:
 			get(h, w, r, rt, store, rest)

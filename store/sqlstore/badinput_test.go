@@ -184,6 +184,20 @@ func TestBadTextIsRefusedEverywhere(t *testing.T) {
 			c.must(400, "invalidValue", "GET", "/Users?startIndex=1"+esc, "")
 			c.must(400, "invalidValue", "GET", "/Users?whatever="+esc, "")
 		}
+		// In the path of a /Bulk operation, which does not go through the
+		// request's own path check.
+		for _, esc := range []string{"%00", "%FF", "%C0%80", "%ED%A0%80"} {
+			for _, op := range []string{
+				`{"method":"DELETE","path":"/Users/ab` + esc + `cd"}`,
+				`{"method":"PUT","path":"/Groups/ab` + esc + `","data":{` + groupSchema + `,"displayName":"x"}}`,
+				`{"method":"PATCH","path":"/Users/` + esc + `","data":` + patchOf(`{"op":"replace","path":"title","value":"x"}`) + `}`,
+			} {
+				r := c.must(200, "", "POST", "/Bulk", `{`+bulkSchema+`,"Operations":[`+op+`]}`)
+				res := r.body["Operations"].([]any)[0].(map[string]any)
+				require.Equal(t, "400", res["status"], "%s: %v", op, res)
+				require.Equal(t, "invalidValue", res["response"].(map[string]any)["scimType"], op)
+			}
+		}
 		// JSON escapes inside a filter string.
 		for _, esc := range []string{`\u0000`, `\ud800`, `\uDFFF`, `\ud800\u0041`} {
 			c.must(400, "invalidFilter", "GET", "/Users?filter="+urlQuery(`userName eq "a`+esc+`"`), "")
