@@ -69,16 +69,15 @@ func checkQuery(raw string) error {
 		if i == argFilter {
 			bad = errInvalidFilter
 		}
-		if kerr == nil && i >= 0 {
-			if strings.IndexByte(pair, ';') >= 0 {
-				return bad("query parameter %q: escape ';' as %%3B", argNames[i])
-			}
-			if _, err := url.QueryUnescape(v); err != nil {
-				return bad("query parameter %q has an invalid %%-escape", argNames[i])
-			}
+		known := kerr == nil && i >= 0
+		if known && strings.IndexByte(pair, ';') >= 0 {
+			return bad("query parameter %q: escape ';' as %%3B", argNames[i])
 		}
 		val, err := url.QueryUnescape(v)
 		if err != nil {
+			if known {
+				return bad("query parameter %q has an invalid %%-escape", argNames[i])
+			}
 			val = v
 		}
 		if !validText(key) || !validText(val) {
