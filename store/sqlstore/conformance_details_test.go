@@ -50,7 +50,7 @@ func TestUnassignedPrimaryIsFalse(t *testing.T) {
 		require.Equal(t, 2, c.total("/Users?filter="+urlQuery(`emails.primary eq false`)))
 		require.Equal(t, 2, c.total("/Users?filter="+urlQuery(`emails[type eq "work" and primary eq false] or userName eq "carol"`)))
 		require.Equal(t, 1, c.total("/Users?filter="+urlQuery(`emails[primary eq true]`)))
-		require.Equal(t, 3, c.total("/Users?filter="+urlQuery(`emails[primary ne true]`)+"&count=0")-0+1) // alice, carol, dave has none: 2+1
+		require.Equal(t, 2, c.total("/Users?filter="+urlQuery(`emails[primary ne true]`)+"&count=0"), "alice and carol; dave has no email")
 		require.Equal(t, 2, c.total("/Users?filter="+urlQuery(`not (emails.primary eq true) and emails pr`)))
 		// PATCH value paths select the same items.
 		c.must(200, "", "PATCH", "/Users/"+a, patchOf(`{"op":"replace","path":"emails[primary eq false].type","value":"home"}`))
