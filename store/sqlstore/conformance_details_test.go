@@ -1,10 +1,12 @@
 package sqlstore_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -282,4 +284,56 @@ func TestMoreThanOnePrimaryIsInvalidValue(t *testing.T) {
 		emails := c.must(200, "", "GET", "/Users/"+u, "").body["emails"].([]any)
 		require.Equal(t, []any{map[string]any{"value": "a@x"}, map[string]any{"value": "b@x", "primary": true}}, emails)
 	})
+}
+
+// TestGroupNamesMigrationKeepsDuplicates: schema version 3 applies to a
+// database whose groups already share names: the oldest group of each
+// name joins the rule, the others keep their names, and a new group of
+// that name is refused.
+func TestGroupNamesMigrationKeepsDuplicates(t *testing.T) {
+	fresh := map[string]func(t *testing.T) *sql.DB{
+		"sqlite": func(t *testing.T) *sql.DB { return sqliteDB(t) },
+		"postgres": func(t *testing.T) *sql.DB {
+			dsn := os.Getenv(postgresEnv)
+			if dsn == "" {
+				t.Skipf("PostgreSQL tests skipped: set %s", postgresEnv)
+			}
+			db, _, cleanup, err := createPostgresDB(dsn)
+			require.NoError(t, err)
+			t.Cleanup(cleanup)
+			return db
+		},
+	}
+	for _, dl := range dialects {
+		t.Run(dl.name, func(t *testing.T) {
+			db := fresh[dl.name](t)
+			ctx := context.Background()
+			// Groups that share a name, written without the rule, and the
+			// schema taken back to version 2.
+			users, groups := sqlstore.New(db, dl.d)
+			var ids []string
+			for _, name := range []string{"Sales", "sales", "SALES", "Other"} {
+				g, err := groups.Create(ctx, &scim.Group{DisplayName: name})
+				require.NoError(t, err)
+				ids = append(ids, g.ID)
+			}
+			for _, s := range []string{`DROP INDEX scim_groups_unique_name`, `ALTER TABLE scim_groups DROP COLUMN unique_name`,
+				`DELETE FROM scim_schema_migrations WHERE version = 3`} {
+				_, err := db.ExecContext(ctx, s)
+				require.NoError(t, err, s)
+			}
+			require.NoError(t, sqlstore.Migrate(ctx, db, dl.d))
+			c := &badClient{t: t}
+			c.srv = httptest.NewServer(scim.NewHandler(users, groups, scim.WithoutAuthentication()))
+			t.Cleanup(c.srv.Close)
+			c.must(409, "uniqueness", "POST", "/Groups", `{`+groupSchema+`,"displayName":"Sales"}`)
+			c.must(409, "uniqueness", "PATCH", "/Groups/"+ids[3], patchOf(`{"op":"replace","path":"displayName","value":"sALES"}`))
+			for _, id := range ids[:3] {
+				c.must(200, "", "PATCH", "/Groups/"+id, patchOf(`{"op":"replace","path":"externalId","value":"e`+id+`"}`))
+			}
+			c.must(200, "", "PATCH", "/Groups/"+ids[1], patchOf(`{"op":"replace","path":"displayName","value":"Sales 2"}`))
+			c.must(409, "uniqueness", "POST", "/Groups", `{`+groupSchema+`,"displayName":"sales 2"}`)
+			require.Equal(t, 2, c.total("/Groups?filter="+urlQuery(`displayName eq "sales"`)))
+		})
+	}
 }
