@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 )
 
@@ -118,13 +117,14 @@ func (u uniqueGroupNames) check(ctx context.Context, g *Group) error {
 	return nil
 }
 
-// groupWriteContext marks the context of a request that may write a
-// group with the handler's displayName rule.
-func (h *handler) groupWriteContext(r *http.Request) *http.Request {
-	if h.cfg.duplicateGroupNames {
-		return r
+// writeContext returns the context for a store write of a resource of
+// rt: for a group, one that carries the handler's displayName rule. Only
+// writes pay for it, not reads or member patches.
+func (h *handler) writeContext(ctx context.Context, rt *resourceType) context.Context {
+	if rt != h.groupRT || h.cfg.duplicateGroupNames {
+		return ctx
 	}
-	return r.WithContext(ContextWithUniqueGroupDisplayNames(r.Context(), true))
+	return ContextWithUniqueGroupDisplayNames(ctx, true)
 }
 
 // withUniqueDisplayName returns a copy of the Group schema s whose

@@ -93,9 +93,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "Users":
 		serveResource(h, w, r, h.userRT, h.users, rest)
 	case "Groups":
-		if r.Method != http.MethodGet {
-			r = h.groupWriteContext(r)
-		}
 		serveResource(h, w, r, h.groupRT, h.groups, rest)
 	case "ServiceProviderConfig":
 		if rest != "" {
@@ -123,7 +120,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case "Bulk":
 		if h.allow(w, r, http.MethodPost) {
-			h.bulk(w, h.groupWriteContext(r))
+			h.bulk(w, r)
 		}
 	case "Me":
 		h.writeError(w, r, NewError(http.StatusNotImplemented, "", "/Me is not supported"))

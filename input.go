@@ -73,18 +73,55 @@ func checkQuery(raw string) error {
 		if known && strings.IndexByte(pair, ';') >= 0 {
 			return bad("query parameter %q: escape ';' as %%3B", argNames[i])
 		}
-		val, err := url.QueryUnescape(v)
-		if err != nil {
+		valid, escOK := unescapedText(v)
+		if !escOK {
 			if known {
 				return bad("query parameter %q has an invalid %%-escape", argNames[i])
 			}
-			val = v
+			valid = validText(v)
 		}
-		if !validText(key) || !validText(val) {
+		if !validText(key) || !valid {
 			return bad("query parameters must be valid UTF-8 without NUL characters")
 		}
 	}
 	return nil
+}
+
+// unescapedText reports whether v, a query-string value, unescapes (as
+// url.QueryUnescape does) to valid text, and whether its %-escapes are
+// valid, without allocating for values of up to 256 bytes.
+func unescapedText(v string) (valid, escapesOK bool) {
+	if strings.IndexByte(v, '%') < 0 {
+		return validText(v), true // '+' for a space changes nothing here
+	}
+	var stack [256]byte
+	b := stack[:0]
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == '%' {
+			if i+2 >= len(v) || !isHexDigit(v[i+1]) || !isHexDigit(v[i+2]) {
+				return false, false
+			}
+			c = hexValue(v[i+1])<<4 | hexValue(v[i+2])
+			i += 2
+		}
+		b = append(b, c)
+	}
+	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b), true
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func hexValue(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // checkRequestText refuses a request whose path or query string is not

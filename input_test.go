@@ -2,6 +2,8 @@ package scim
 
 import (
 	"encoding/json"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,4 +37,17 @@ func TestRefsEscapeIDsAsPathSegments(t *testing.T) {
 	require.Equal(t, want, ent["manager"].(map[string]any)["$ref"])
 
 	require.Equal(t, "2819c223-7f76-453a-919d-413861904646", pathSegment("2819c223-7f76-453a-919d-413861904646"))
+}
+
+// unescapedText agrees with url.QueryUnescape followed by validText.
+func TestUnescapedTextAgreesWithQueryUnescape(t *testing.T) {
+	for _, v := range []string{"", "a+b", "%22x%22", "%zz", "%2", "%", "a%00b", "%FF", "%C3%A9", "%e2%82", "%ED%A0%80",
+		strings.Repeat("%41", 300), strings.Repeat("%41", 300) + "%00", "caf%C3%A9+%F0%9F%98%80"} {
+		u, err := url.QueryUnescape(v)
+		valid, escOK := unescapedText(v)
+		require.Equal(t, err == nil, escOK, v)
+		if err == nil {
+			require.Equal(t, validText(u), valid, v)
+		}
+	}
 }

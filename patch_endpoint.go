@@ -127,7 +127,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 					return
 				}
 			}
-			result, err = store.Replace(ctx, next, curVer)
+			result, err = store.Replace(h.writeContext(ctx, rt), next, curVer)
 			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() && attempt < maxPatchAttempts {
 				continue
 			}
