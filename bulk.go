@@ -147,6 +147,9 @@ func (h *handler) readBulkBody(r *http.Request) ([]byte, error) {
 		}
 		return nil, errInvalidSyntax("the request body could not be read")
 	}
+	if err := checkJSONText(body); err != nil {
+		return nil, err
+	}
 	return body, nil
 }
 
@@ -486,7 +489,7 @@ func (b *bulkRun) exec(i int) *bulkResult {
 	}
 	res := b.do(op.method, op.rt, id, body, version)
 	if op.method != http.MethodPost {
-		res.location = b.baseURL + op.rt.endpoint + "/" + id
+		res.location = b.baseURL + op.rt.endpoint + "/" + pathSegment(id)
 	} else if res.status == http.StatusCreated && op.deferred {
 		b.fixups = append(b.fixups, i)
 	}
@@ -644,6 +647,9 @@ func (b *bulkRun) do(method string, rt *resourceType, id string, body []byte, ve
 		loc := w.header.Get("Location")
 		res.location = loc
 		res.id = strings.TrimPrefix(loc, b.baseURL+rt.endpoint+"/")
+		if id, err := url.PathUnescape(res.id); err == nil {
+			res.id = id
+		}
 		if res.id == loc || res.id == "" {
 			var created struct {
 				ID string `json:"id"`

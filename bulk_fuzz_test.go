@@ -21,6 +21,13 @@ func FuzzBulk(f *testing.F) {
 		`{"method":"PATCH","path":"/Groups/bulkId:g","version":"W/\"1\"","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"bulkId:a\"]"}]}}`,
 		`{"method":"DELETE","path":"Users/bulkId:a"}`)))
 	f.Add([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"failOnErrors":1,"Operations":[null,{},{"method":"PUT","path":"/Users/%zz"}]}`))
+	f.Add([]byte(bulkRequest(`{"method":"DELETE","path":"/Users/ab%00cd"}`, `{"method":"PATCH","path":"/Groups/%FF","data":{}}`)))
+	// NUL and invalid UTF-8 in every string of a request.
+	for _, v := range scim.BadTextVariants(bulkRequest(userOp("a", "alice"),
+		`{"method":"POST","path":"/Groups","bulkId":"g","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G","members":[{"value":"bulkId:a"}]}}`,
+		`{"method":"PATCH","path":"/Users/bulkId:a","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"emails[type eq \"work\"].value","value":"w@x"}]}}`)) {
+		f.Add([]byte(v))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		h := newTestHandler(scim.WithBulk(16, 16<<10))
 		req := httptest.NewRequest(http.MethodPost, "/Bulk", bytes.NewReader(body))
@@ -29,6 +36,9 @@ func FuzzBulk(f *testing.F) {
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		if rec.Code == http.StatusOK {
+			checkStoredText(t, h, body)
 		}
 		if rec.Code != http.StatusOK {
 			var e struct {

@@ -18,7 +18,7 @@ func create[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *
 			return
 		}
 	}
-	created, err := store.Create(r.Context(), res)
+	created, err := store.Create(h.writeContext(r.Context(), rt), res)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -72,7 +72,7 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 			return
 		}
 	}
-	stored, err := store.Replace(ctx, res, ver)
+	stored, err := store.Replace(h.writeContext(ctx, rt), res, ver)
 	if err != nil {
 		h.writeError(w, r, notFoundAs(err, rt, id))
 		return

@@ -17,7 +17,7 @@ func (h *handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request) 
 	jw.raw(`["` + serviceProviderConfigSchema + `"]`)
 	jw.strField("documentationUri", c.documentationURI)
 	jw.key("patch")
-	jw.raw(`{"supported":true}`)
+	jw.raw(`{"supported":true,"maxOperations":` + strconv.Itoa(c.maxPatchOps) + `}`)
 	jw.key("bulk")
 	jw.raw(`{"supported":` + strconv.FormatBool(h.bulkSupported()) + `,"maxOperations":` + strconv.Itoa(c.maxBulkOps) +
 		`,"maxPayloadSize":` + strconv.FormatInt(c.maxBulkBytes, 10) + `}`)
@@ -118,6 +118,9 @@ func appendResourceType(jw *jsonWriter, rt *resourceType, base string) {
 func (h *handler) allSchemas() []*Schema {
 	pw := h.acceptsPasswords()
 	out := []*Schema{h.userRT.kept.schema(h.userRT.schema, pw), h.groupRT.kept.schema(h.groupRT.schema, pw)}
+	if !h.cfg.duplicateGroupNames {
+		out[1] = withUniqueDisplayName(out[1])
+	}
 	seen := map[string]bool{}
 	for _, rt := range []*resourceType{h.userRT, h.groupRT} {
 		for _, e := range rt.extensions {

@@ -54,8 +54,55 @@
 // list; [MemberPreservingReplacer], on a GroupStore, writes a PATCH that
 // does not touch members (a rename) without reading or rewriting them;
 // [UserLender], on a UserStore, hands users to the response encoder
-// without copying them. The conformance suite (store/storetest) checks
-// every capability a store has.
+// without copying them; [GroupDisplayNameEnforcer], on a GroupStore,
+// keeps group displayNames unique per tenant atomically (see below). The
+// conformance suite (store/storetest) checks every capability a store has.
+//
+// # Unique group names
+//
+// By default a group's displayName is unique in its tenant, compared
+// case-insensitively: Entra ID matches groups by it and Microsoft's
+// reference implementation answers a duplicate with 409, which the handler
+// does too (scimType uniqueness, on POST, PUT, PATCH and in /Bulk).
+// [WithoutUniqueGroupDisplayNames] allows duplicates, as RFC 7643 does.
+// The handler tells the store the rule with every group write, in the
+// context ([UniqueGroupDisplayNamesFromContext]); memstore and sqlstore
+// enforce it atomically (sqlstore with a unique index, across replicas).
+// For a store without [GroupDisplayNameEnforcer] the handler looks the
+// name up before writing, which two concurrent writes can both pass.
+//
+// # Bad input
+//
+// What a client sends is refused with a SCIM error (400 unless said
+// otherwise), never stored changed, and never answered with a 500:
+//
+//   - Text: every string of a request (the path, so ids; query
+//     parameters; JSON bodies, keys included; filters) must be valid
+//     UTF-8 without NUL. A body that is not UTF-8 is invalidSyntax; NUL or
+//     a lone UTF-16 surrogate escaped in a body (\u0000, \ud800) is
+//     invalidValue; in a filter invalidFilter; in the path or another
+//     query parameter invalidValue.
+//   - Query strings: more than [MaxQueryParameters] parameters, or a
+//     parameter the handler reads whose value has a bad %-escape or a raw
+//     ';', is refused rather than read as if it were absent (a lookup by
+//     filter would otherwise list everyone).
+//   - Filters: a compare value longer than [MaxFilterValueBytes] is
+//     invalidFilter.
+//   - Types: a value of the wrong JSON type is invalidValue, such as a
+//     string or a lone object where an array of objects belongs
+//     ("emails": "a@example.com"). Kept for identity providers: "True"
+//     and "False" for booleans (unless [WithStrictBooleans]), a manager
+//     given as a bare id, and one item without an array in a PATCH whose
+//     path names a multi-valued attribute.
+//   - primary: true on more than one item of a multi-valued value is
+//     invalidValue (RFC 7643 §2.4).
+//   - PATCH: more operations than [WithMaxPatchOperations] allows (1000 by
+//     default, advertised as patch.maxOperations) is 413, as /Bulk
+//     refuses too many operations; a path naming a read-only attribute
+//     (id, meta, groups) is mutability; an add or replace through a value
+//     filter that matches nothing creates the item the filter names, and
+//     is noTarget when the value contradicts the filter; a replace of a
+//     complex attribute changes only the sub-attributes it names.
 //
 // Wrapping a store passes its capabilities on: a type that embeds a
 // store's concrete type, such as struct{ *memstore.UserStore }, has the

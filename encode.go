@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"net/url"
 	"sort"
 )
 
@@ -41,9 +42,24 @@ func (e *encoder) ref(w *jsonWriter, path, path2, id string) {
 	}
 	w.b = append(w.b, path...)
 	w.b = append(w.b, path2...)
-	w.b = appendStringBody(w.b, id)
+	w.b = appendStringBody(w.b, pathSegment(id))
 	w.b = append(w.b, '"')
 	w.comma = true
+}
+
+// pathSegment escapes id as one URI path segment (RFC 3986 §3.3), as
+// url.PathEscape does: an id or member value holding "/", "?", "#", "%"
+// or a space still names one resource in a $ref, meta.location or
+// Location. Ids of only unreserved characters (a UUID) are returned as
+// they are, without allocating.
+func pathSegment(id string) string {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+			return url.PathEscape(id)
+		}
+	}
+	return id
 }
 
 // coreAttr names an attribute of the core User or Group schema (or a

@@ -163,11 +163,18 @@ func newAddressView() *view[Address] {
 	return v
 }
 
-// addCommon adds id, externalId and meta.
-func addCommon[T any](v *view[T], id, externalID func(*T) string, meta func(*T) *Meta) {
+// addCommon adds id, externalId and meta. meta.resourceType is the
+// resource type's name when a store leaves Meta.ResourceType empty (stores
+// need not fill it in; the handler writes it from the endpoint).
+func addCommon[T any](v *view[T], resourceType string, id, externalID func(*T) string, meta func(*T) *Meta) {
 	v.str("id", id)
 	v.str("externalId", externalID)
-	v.str("meta.resourceType", func(t *T) string { return meta(t).ResourceType })
+	v.str("meta.resourceType", func(t *T) string {
+		if r := meta(t).ResourceType; r != "" {
+			return r
+		}
+		return resourceType
+	})
 	v.str("meta.location", func(t *T) string { return meta(t).Location })
 	v.str("meta.version", func(t *T) string { return meta(t).Version })
 	v.time("meta.created", func(t *T) time.Time { return meta(t).Created })
@@ -177,7 +184,7 @@ func addCommon[T any](v *view[T], id, externalID func(*T) string, meta func(*T) 
 
 func newUserView() *view[User] {
 	v := newView[User]()
-	addCommon(v, func(u *User) string { return u.ID }, func(u *User) string { return u.ExternalID }, func(u *User) *Meta { return &u.Meta })
+	addCommon(v, "User", func(u *User) string { return u.ID }, func(u *User) string { return u.ExternalID }, func(u *User) *Meta { return &u.Meta })
 	v.str("userName", func(u *User) string { return u.UserName })
 	v.str("displayName", func(u *User) string { return u.DisplayName })
 	v.str("nickName", func(u *User) string { return u.NickName })
@@ -256,7 +263,7 @@ func newUserView() *view[User] {
 
 func newGroupView() *view[Group] {
 	v := newView[Group]()
-	addCommon(v, func(g *Group) string { return g.ID }, func(g *Group) string { return g.ExternalID }, func(g *Group) *Meta { return &g.Meta })
+	addCommon(v, "Group", func(g *Group) string { return g.ID }, func(g *Group) string { return g.ExternalID }, func(g *Group) *Meta { return &g.Meta })
 	v.str("displayName", func(g *Group) string { return g.DisplayName })
 	v.multis["members"] = newMulti(func(g *Group) []MultiValue { return g.Members }, multiValueView)
 	v.ext = func(g *Group) Extensions { return g.Extensions }
@@ -606,16 +613,28 @@ func docComparison(e *filter.AttributeExpression, attrs []*Attribute) (func(map[
 		op = filter.EQ
 	}
 	cm := newComparer(target, op, e.CompareValue)
+	// RFC 7643 §2.4: an unassigned "primary" is false, as the filter
+	// engine's views read it, so that primary eq false selects the items
+	// without one.
+	get := func(o map[string]any, k string) any { return o[k] }
+	if target.typ() == TypeBoolean && target.Name == "primary" {
+		get = func(o map[string]any, k string) any {
+			if v, ok := o[k]; ok && v != nil {
+				return v
+			}
+			return false
+		}
+	}
 	var p func(map[string]any) bool
 	switch {
 	case sub != nil:
 		skey := sub.Name
-		test := func(o map[string]any) bool { return cm.value(o[skey]) }
+		test := func(o map[string]any) bool { return cm.value(get(o, skey)) }
 		p = func(m map[string]any) bool { return anyObject(m[key], test) }
 	case a.MultiValued:
 		p = func(m map[string]any) bool { return anyValue(m[key], &cm) }
 	default:
-		p = func(m map[string]any) bool { return cm.value(m[key]) }
+		p = func(m map[string]any) bool { return cm.value(get(m, key)) }
 	}
 	if neg {
 		return not(p), nil

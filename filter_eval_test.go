@@ -77,7 +77,9 @@ func TestMatchUsers(t *testing.T) {
 		{`meta.created pr`, []string{"a1", "b2"}},
 		{`meta pr`, []string{"a1", "b2"}},
 		{`meta.version eq "W/\"3\""`, []string{"a1"}},
-		{`meta.resourceType eq "User"`, []string{"a1"}},
+		// Every user is a User, whether or not its store filled in Meta.ResourceType.
+		{`meta.resourceType eq "User"`, []string{"a1", "b2", "c3", "d4"}},
+		{`meta.resourceType eq "Group"`, []string{}},
 		// null: eq null is "not present", ne null is "present".
 		{`title eq null`, []string{"b2", "c3", "d4"}},
 		{`title ne null`, []string{"a1"}},

@@ -15,6 +15,10 @@ import (
 // in testdata/fuzz/FuzzParseFilter.
 func FuzzParseFilter(f *testing.F) {
 	users, groups := filterTestUsers(), filterTestGroups()
+	// NUL and invalid UTF-8 in every string of a filter, raw and escaped.
+	for _, s := range BadTextVariants(`emails[type eq "work" and value co "@x"] or userName sw "b" and not (title ew "r")`) {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, expr string) {
 		for _, rt := range []*resourceType{filterUserType, newResourceType("Group", nil)} {
 			flt, err := rt.parseFilter(expr)
@@ -23,6 +27,9 @@ func FuzzParseFilter(f *testing.F) {
 				require.True(t, ok, "%T", err)
 				require.Equal(t, ScimTypeInvalidFilter, se.ScimType)
 				continue
+			}
+			if HasBadText([]byte(expr), []byte(expr)) {
+				t.Fatalf("accepted a filter with NUL or invalid UTF-8: %q", expr)
 			}
 			for _, u := range users {
 				Match(flt, u)

@@ -32,7 +32,18 @@ const (
 	maxFilterDepth = 32
 	// maxFilterTerms bounds the number of comparisons in one filter.
 	maxFilterTerms = 1000
+	// MaxFilterValueBytes bounds the length of one compare value, so that
+	// no store meets a pattern it cannot run (SQLite refuses LIKE
+	// patterns over 50,000 bytes).
+	maxFilterValueBytes = MaxFilterValueBytes
 )
+
+// MaxFilterValueBytes is the longest compare value a filter may hold, in
+// bytes as written in the filter (escapes included): longer values, in
+// filters and in PATCH value-filter paths, are 400 invalidFilter (or
+// invalidPath in a PATCH path). No attribute a SCIM client filters on
+// comes near it.
+const MaxFilterValueBytes = 8 << 10
 
 // bareWord is an unquoted compare value, such as Employee in
 // `name.familyName eq Employee`.
@@ -56,6 +67,9 @@ type filterParser struct {
 func parseFilterSyntax(expr string) (filter.Expression, error) {
 	if !utf8.ValidString(expr) {
 		return nil, errInvalidFilter("the filter is not valid UTF-8")
+	}
+	if strings.IndexByte(expr, 0) >= 0 {
+		return nil, errInvalidFilter("the filter contains a NUL character")
 	}
 	p := &filterParser{s: expr}
 	p.skipSpace()
@@ -423,6 +437,9 @@ func (p *filterParser) parseValue() (any, error) {
 			switch {
 			case c == '"':
 				p.pos++
+				if p.pos-start-2 > maxFilterValueBytes {
+					return nil, p.errorAt(start, "the string starting here is longer than %d bytes", maxFilterValueBytes)
+				}
 				return p.s[start+1 : p.pos-1], nil
 			case c == '\\':
 				if err := p.escape(); err != nil {
@@ -437,6 +454,9 @@ func (p *filterParser) parseValue() (any, error) {
 		p.pos++
 	}
 	word := p.s[start:p.pos]
+	if len(word) > maxFilterValueBytes {
+		return nil, p.errorAt(start, "the value starting here is longer than %d bytes", maxFilterValueBytes)
+	}
 	switch {
 	case word == "":
 		return nil, p.errorf("expected a value (a quoted string, a number, true, false or null), found %s", p.found())
@@ -477,7 +497,23 @@ func (p *filterParser) escape() error {
 		return nil
 	case 'u':
 		if p.pos+5 <= len(p.s) && isHex4(p.s[p.pos+1:p.pos+5]) {
+			r, _ := hex4(p.s, p.pos+1)
 			p.pos += 5
+			switch {
+			case r == 0:
+				return p.errorAt(start, "a string must not contain NUL (\\u0000)")
+			case r >= 0xD800 && r <= 0xDBFF:
+				// A high surrogate must be followed by an escaped low one.
+				if p.pos+6 <= len(p.s) && p.s[p.pos] == '\\' && p.s[p.pos+1] == 'u' && isHex4(p.s[p.pos+2:p.pos+6]) {
+					if lo, _ := hex4(p.s, p.pos+2); lo >= 0xDC00 && lo <= 0xDFFF {
+						p.pos += 6
+						return nil
+					}
+				}
+				return p.errorAt(start, "a string must not escape a lone UTF-16 surrogate")
+			case r >= 0xDC00 && r <= 0xDFFF:
+				return p.errorAt(start, "a string must not escape a lone UTF-16 surrogate")
+			}
 			return nil
 		}
 	}

@@ -41,6 +41,9 @@ func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler
 	h.memberPatcher, _ = groups.(MemberPatcher)
 	h.memberPreserver, _ = groups.(MemberPreservingReplacer)
 	h.userLender, _ = users.(UserLender)
+	if !c.duplicateGroupNames && needsGroupNameGuard(groups) {
+		h.groups = uniqueGroupNames{GroupStore: groups, rt: h.groupRT}
+	}
 	return h
 }
 
@@ -85,6 +88,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ctx != r.Context() {
 			r = r.WithContext(ctx)
 		}
+	}
+	if err := checkRequestText(r); err != nil {
+		h.writeError(w, r, err)
+		return
 	}
 	switch first {
 	case "Users":
@@ -167,6 +174,12 @@ func serveResource[R Resource](h *handler, w http.ResponseWriter, r *http.Reques
 		h.notFound(w, r)
 	default:
 		if !h.allow(w, r, http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete) {
+			return
+		}
+		// ServeHTTP checked the path of a request; a /Bulk operation's
+		// path comes here without it.
+		if err := checkRequestPath(rest); err != nil {
+			h.writeError(w, r, err)
 			return
 		}
 		switch r.Method {

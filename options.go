@@ -31,14 +31,17 @@ type config struct {
 	patchResponse    PatchResponse
 	maxBulkOps       int
 	maxBulkBytes     int64
-	documentationURI string
-	userAttributes   []string
-	groupAttributes  []string
-	passwordHandler  func(ctx context.Context, u *User, password string) (string, error)
-	foreignMembers   bool          // WithForeignMembers
-	maxFilterCost    int           // WithMaxFilterCost
-	bulkTimeout      time.Duration // WithBulkTimeout
-	maxPageMembers   int           // WithMaxPageMembers
+	maxPatchOps      int
+	// duplicateGroupNames turns off unique group displayNames.
+	duplicateGroupNames bool
+	documentationURI    string
+	userAttributes      []string
+	groupAttributes     []string
+	passwordHandler     func(ctx context.Context, u *User, password string) (string, error)
+	foreignMembers      bool          // WithForeignMembers
+	maxFilterCost       int           // WithMaxFilterCost
+	bulkTimeout         time.Duration // WithBulkTimeout
+	maxPageMembers      int           // WithMaxPageMembers
 }
 
 // The defaults of the options, the one place they are defined; the
@@ -48,6 +51,7 @@ const (
 	defaultMaxResults        = 1000    // WithMaxResults
 	defaultMaxBulkOperations = 1000    // WithBulk: bulk.maxOperations
 	defaultMaxBulkPayload    = 1 << 20 // WithBulk: bulk.maxPayloadSize, 1 MiB
+	defaultMaxPatchOps       = 1000    // WithMaxPatchOperations: patch.maxOperations
 )
 
 func defaultConfig() *config {
@@ -59,6 +63,7 @@ func defaultConfig() *config {
 		maxBulkBytes:  defaultMaxBulkPayload,
 		maxFilterCost: defaultMaxFilterCost,
 		bulkTimeout:   defaultBulkTimeout,
+		maxPatchOps:   defaultMaxPatchOps,
 	}
 }
 
@@ -287,6 +292,21 @@ func WithBulk(maxOperations int, maxPayloadBytes int64) Option {
 			c.maxBulkBytes = maxPayloadBytes
 		} else if c.maxBulkBytes <= 0 {
 			c.maxBulkBytes = defaultMaxBulkPayload
+		}
+	}
+}
+
+// WithMaxPatchOperations limits the number of operations of one PATCH
+// request (RFC 7644 §3.5.2): a PatchOp with more gets 413 Request Entity
+// Too Large, as a BulkRequest over bulk.maxOperations does, and nothing is
+// applied. The limit is advertised in /ServiceProviderConfig as
+// patch.maxOperations, an extension of RFC 7643 §5 modelled on
+// bulk.maxOperations. It applies to PATCH operations inside /Bulk too. The
+// default is 1000; a non-positive n keeps the limit as it was.
+func WithMaxPatchOperations(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxPatchOps = n
 		}
 	}
 }

@@ -464,6 +464,9 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 		}
 		return errMutability("operation %d: %q is read-only", op.n, t.text)
 	}
+	if t.explicit && t.ref.sub == nil {
+		value = oneItemAsList(a, value)
+	}
 	if t.match != nil {
 		return p.applyItems(op, t, value)
 	}
@@ -485,7 +488,9 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 		return err
 	}
 	if a.typ() == TypeComplex {
-		if nv == nil {
+		raw, isObj := value.(map[string]any)
+		if nv == nil && !isObj {
+			// null (or an empty string): the attribute becomes unassigned.
 			if op.op == opReplace {
 				if old != nil && a.mutability() == MutabilityImmutable {
 					return errImmutable(op, t.text)
@@ -495,11 +500,22 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 			return nil
 		}
 		// RFC 7644 §3.5.2.1 and §3.5.2.3: sub-attributes not in the value
-		// are left unchanged, for add and replace alike.
+		// are left unchanged, for add and replace alike, so {} changes
+		// nothing; a sub-attribute given as null becomes unassigned.
 		oldObj, _ := old.(map[string]any)
-		merged, err := mergeObject(op, a, oldObj, nv.(map[string]any), t.text)
+		nobj, _ := nv.(map[string]any)
+		merged, err := mergeObject(op, a, oldObj, nobj, t.text)
 		if err != nil {
 			return err
+		}
+		if merged, err = unsetNamedNulls(op, a, merged, raw, t.text); err != nil {
+			return err
+		}
+		if len(merged) == 0 {
+			merged = nil
+		}
+		if merged == nil && oldObj == nil {
+			return nil
 		}
 		p.set(t.ref, merged)
 		return nil
@@ -509,6 +525,30 @@ func (p *patcher) applyTarget(op *patchOp, t target, value any) error {
 	}
 	p.set(t.ref, nv)
 	return nil
+}
+
+// unsetNamedNulls returns obj without the sub-attributes of a that raw,
+// the value a client sent for a, gives as null, copying obj before it
+// changes it; an immutable one that has a value cannot be unset.
+func unsetNamedNulls(op *patchOp, a *Attribute, obj, raw map[string]any, path string) (map[string]any, error) {
+	copied := false
+	for k, v := range raw {
+		sa := a.Sub(k)
+		if v != nil || sa == nil || obj[sa.Name] == nil {
+			continue
+		}
+		if sa.mutability() == MutabilityImmutable || a.mutability() == MutabilityImmutable {
+			return nil, errImmutable(op, path+"."+sa.Name)
+		}
+		if sa.mutability() == MutabilityReadOnly {
+			continue
+		}
+		if !copied {
+			obj, copied = maps.Clone(obj), true
+		}
+		delete(obj, sa.Name)
+	}
+	return obj, nil
 }
 
 // unassign removes the whole attribute t names, unless it is immutable.
@@ -555,6 +595,32 @@ func (p *patcher) normalize(op *patchOp, a *Attribute, value any, path string) (
 		return nil, errInvalidValue("operation %d: invalid value for %q", op.n, path)
 	}
 	return nv, nil
+}
+
+// oneItemAsList returns value as an array of one when a is multi-valued
+// and value is one item of it (an object of a complex attribute, a simple
+// value of a simple one): a PATCH may add or replace one item without
+// wrapping it, as identity providers do ({"op":"add","path":"members",
+// "value":{"value":"…"}}). A value of another JSON type is returned as it
+// is, for normalizeValue to refuse. A path-less value is a partial
+// resource, whose multi-valued attributes are arrays as in a POST.
+func oneItemAsList(a *Attribute, value any) any {
+	if !a.MultiValued || value == nil {
+		return value
+	}
+	switch value.(type) {
+	case []any:
+		return value
+	case map[string]any:
+		if a.typ() == TypeComplex {
+			return []any{value}
+		}
+		return value
+	}
+	if a.typ() == TypeComplex {
+		return value
+	}
+	return []any{value}
 }
 
 // get returns the current value of the attribute ref names (ignoring its

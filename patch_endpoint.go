@@ -60,6 +60,10 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 		return
 	}
 	req, err := parsePatch(body)
+	if err == nil && len(req.ops) > h.cfg.maxPatchOps {
+		err = errorf(http.StatusRequestEntityTooLarge, "",
+			"The number of PATCH operations exceeds the maxOperations (%d).", h.cfg.maxPatchOps)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -158,10 +162,10 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 			}
 			if keepMembers {
 				var g *Group
-				g, err = h.memberPreserver.ReplaceKeepingMembers(ctx, any(next).(*Group), curVer)
+				g, err = h.memberPreserver.ReplaceKeepingMembers(h.writeContext(ctx, rt), any(next).(*Group), curVer)
 				result, _ = any(g).(*R)
 			} else {
-				result, err = store.Replace(ctx, next, curVer)
+				result, err = store.Replace(h.writeContext(ctx, rt), next, curVer)
 			}
 			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() {
 				if attempt+1 >= maxPatchAttempts {

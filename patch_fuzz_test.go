@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -17,6 +18,12 @@ func FuzzPatch(f *testing.F) {
 	f.Add([]byte(patchBody(`{"op":"add","path":"emails[type eq \"work\"].value","value":"w@example.com"}`)))
 	f.Add([]byte(patchBody(`{"op":"remove","path":"members[value eq \"u1\"]"}`, `{"op":"add","path":"members","value":[{"value":"u1"}]}`)))
 	f.Add([]byte(patchBody(`{"op":"replace","value":{"name.givenName":"x","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"m"}}`)))
+	// NUL and invalid UTF-8 in every string of a request.
+	for _, v := range BadTextVariants(patchBody(`{"op":"add","path":"emails[type eq \"work\"].value","value":"w@example.com"}`,
+		`{"op":"replace","value":{"name.givenName":"x","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"m"}}`,
+		`{"op":"add","path":"members","value":[{"value":"u1","display":"d"}]}`)) {
+		f.Add([]byte(v))
+	}
 	f.Fuzz(checkPatchBody)
 }
 
@@ -35,8 +42,8 @@ func checkPatchBody(t *testing.T, body []byte) {
 		}
 		return
 	}
-	fuzzApply(t, fuzzUsers, testUser(), req)
-	after := fuzzApply(t, fuzzGroups, testGroup(), req)
+	fuzzApply(t, fuzzUsers, testUser(), req, body)
+	after := fuzzApply(t, fuzzGroups, testGroup(), req, body)
 	if add, del, ok := req.membershipOnly(fuzzGroups); ok {
 		want := memberPatch(testGroup()["members"].([]any), add, del)
 		if after == nil {
@@ -101,7 +108,7 @@ func FuzzPatchOps(f *testing.F) {
 
 // fuzzApply applies req to doc and checks the outcome; it returns the
 // result, or nil when the request failed.
-func fuzzApply(t *testing.T, rt *resourceType, doc map[string]any, req *patchRequest) map[string]any {
+func fuzzApply(t *testing.T, rt *resourceType, doc map[string]any, req *patchRequest, body []byte) map[string]any {
 	before := deepCopyValue(doc)
 	var result map[string]any
 	for _, strict := range []bool{false, true} {
@@ -129,6 +136,13 @@ func fuzzApply(t *testing.T, rt *resourceType, doc map[string]any, req *patchReq
 		norm, err := rt.normalizeDoc(deepCopyValue(work).(map[string]any))
 		if err != nil {
 			t.Fatalf("result is not schema-valid: %v\n%v", err, work)
+		}
+		// The handler refuses a body that checkJSONText refuses before
+		// the engine sees it; from any other, the engine makes no bad text.
+		if checkJSONText(body) == nil {
+			if b, err := json.Marshal(work); err != nil || HasBadText(b, body) {
+				t.Fatalf("result holds bad text (%v): %q", err, b)
+			}
 		}
 		want := deepCopyValue(work).(map[string]any)
 		delete(want, "id")

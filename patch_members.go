@@ -12,7 +12,8 @@ import (
 // the group. The forms recognised are:
 //
 //   - add with path "members" and a member or an array of members;
-//   - add without path whose value is exactly {"members": [...]};
+//   - add without path whose value is exactly {"members": [...]}
+//     (an array);
 //   - remove with path members[value eq "id"];
 //   - remove with path "members" and a value listing the members to remove
 //     (Entra ID).
@@ -75,6 +76,11 @@ func (req *patchRequest) membershipOnly(rt *resourceType) (add []MultiValue, rem
 						return nil, nil, false
 					}
 					v = x
+				}
+				// A path-less value is a partial resource: members is an
+				// array there, as in a POST.
+				if _, isList := v.([]any); !isList {
+					return nil, nil, false
 				}
 			} else if !isMembersPath(rt, op.path) {
 				return nil, nil, false

@@ -143,9 +143,14 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 		return nil
 	}
 
-	// The new sub-attribute value, or the new item without a sub-attribute.
+	// The new sub-attribute value, or the new item without a sub-attribute
+	// (and raw, the object the client sent for it).
 	var nv any
 	var item map[string]any
+	raw, isObj := value.(map[string]any)
+	if list, ok := value.([]any); ok && len(list) == 1 {
+		raw, isObj = list[0].(map[string]any)
+	}
 	if sa != nil {
 		var err error
 		if nv, err = p.normalize(op, sa, value, t.text); err != nil {
@@ -187,6 +192,12 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 		if err != nil || len(list) == 0 {
 			return err
 		}
+		// RFC 7644 §3.5.2: the item created is the one the path names, so
+		// a value that contradicts the filter (emails[type eq "work"]
+		// with "type": "home") names no target.
+		if !t.match(list[0].(map[string]any)) {
+			return errNoTarget("operation %d: no value of %q matches %q, and the value given contradicts the filter", op.n, a.Name, t.text)
+		}
 		out := append(slices.Clip(old), list[0])
 		p.setList(t.ref, fixPrimary(a, old, out))
 		return nil
@@ -215,25 +226,28 @@ func (p *patcher) applyItems(op *patchOp, t target, value any) error {
 			} else {
 				out[i] = ne
 			}
-		case item == nil:
+		case item == nil && !isObj:
 			// Replacing items with null removes them; adding null adds
 			// nothing.
 			if op.op == opReplace {
 				out[i] = nil
 			}
-		case op.op == opAdd:
+		default:
+			// RFC 7644 §3.5.2.3: the sub-attributes the value does not
+			// name are left unchanged ({} changes nothing), for add and
+			// replace alike; one given as null becomes unassigned.
 			ne, err := mergeObject(op, a, e, item, t.text)
+			if err == nil {
+				ne, err = unsetNamedNulls(op, a, ne, raw, t.text)
+			}
 			if err != nil {
 				return err
 			}
-			out[i] = ne
-		default:
-			for _, s := range a.SubAttributes {
-				if s.mutability() == MutabilityImmutable && e[s.Name] != nil && !valuesEqual(s, e[s.Name], item[s.Name]) {
-					return errImmutable(op, a.Name+"."+s.Name)
-				}
+			if len(ne) == 0 {
+				out[i] = nil
+			} else {
+				out[i] = ne
 			}
-			out[i] = maps.Clone(item)
 		}
 	}
 	p.setList(t.ref, fixPrimary(a, old, compact(out)))

@@ -196,9 +196,9 @@ func TestPatchPrimaryMovesToNewItem(t *testing.T) {
 		map[string]any{"value": "w@example.com", "type": "work"},
 	}, doc["emails"])
 
-	// A replacement list with two primaries keeps the last.
-	patchOK(t, rt, doc, patchBody(`{"op":"replace","path":"emails","value":[{"value":"a@x.org","primary":true},{"value":"b@x.org","primary":true}]}`), false)
-	assert.Equal(t, []any{map[string]any{"value": "a@x.org"}, map[string]any{"value": "b@x.org", "primary": true}}, doc["emails"])
+	// A value with two primaries is refused (RFC 7643 §2.4), not guessed at.
+	patchFail(t, rt, doc, patchBody(`{"op":"replace","path":"emails","value":[{"value":"a@x.org","primary":true},{"value":"b@x.org","primary":true}]}`), ScimTypeInvalidValue)
+	patchFail(t, rt, doc, patchBody(`{"op":"add","path":"emails","value":[{"value":"a@x.org","primary":"True"},{"value":"b@x.org","primary":true}]}`), ScimTypeInvalidValue)
 }
 
 func TestPatchSubAttributeOfEveryItem(t *testing.T) {

@@ -28,9 +28,22 @@ func checkMediaType(r *http.Request) error {
 	return nil
 }
 
-// readBody reads a request body, enforcing the size limit and the media
-// type.
+// readBody reads a request body, enforcing the size limit, the media type
+// and checkJSONText.
 func (h *handler) readBody(r *http.Request) ([]byte, error) {
+	body, err := h.readRawBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkJSONText(body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// readRawBody reads a request body, enforcing the size limit and the media
+// type.
+func (h *handler) readRawBody(r *http.Request) ([]byte, error) {
 	if err := checkMediaType(r); err != nil {
 		return nil, err
 	}
@@ -121,18 +134,14 @@ type queryArgs struct {
 	found, exact uint8 // bit i: vals[i] was set, by its exact name
 }
 
-// maxQueryParams is url.ParseQuery's default limit: a query with more
-// parameters is read as having none.
-const maxQueryParams = 10000
-
 // parseQueryArgs reads the query string as url.ParseQuery does (pairs with
 // a ';' or a bad escape are skipped; '+' is a space) without building a map
 // of every parameter: when nothing needs unescaping, the values are
 // substrings of the query and nothing is allocated.
 func parseQueryArgs(raw string) queryArgs {
 	var a queryArgs
-	if strings.Count(raw, "&") >= maxQueryParams {
-		return a
+	if strings.Count(raw, "&") >= MaxQueryParameters {
+		return a // refused by checkQuery before anything reads the query
 	}
 	for raw != "" {
 		var pair string
@@ -211,7 +220,18 @@ func searchFromQuery(r *http.Request) *searchRequest {
 
 // readSearch reads a SearchRequest body.
 func (h *handler) readSearch(r *http.Request) (*searchRequest, error) {
-	raw, err := h.readObject(r)
+	body, err := h.readRawBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if pos, err := badJSONText(body); err != nil {
+		// NUL in the filter is a bad filter, as in a query string.
+		if err.ScimType == ScimTypeInvalidValue && inMember(body, "filter", pos) {
+			err.ScimType = ScimTypeInvalidFilter
+		}
+		return nil, err
+	}
+	raw, err := decodeObject(body)
 	if err != nil {
 		return nil, err
 	}

@@ -57,7 +57,7 @@ func writeResource[R Resource](h *handler, w http.ResponseWriter, r *http.Reques
 	base := h.baseURL(r)
 	m := metaOf(res)
 	if status == http.StatusCreated {
-		w.Header().Set("Location", base+rt.endpoint+"/"+idOf(res))
+		w.Header().Set("Location", base+rt.endpoint+"/"+pathSegment(idOf(res)))
 	}
 	bp := bufPool.Get().(*[]byte)
 	e := encoder{rt: rt, p: p, base: base}

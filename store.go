@@ -70,8 +70,10 @@ type Store[R Resource] interface {
 	// assigns a new unique ID (ignoring any ID in r) and sets Meta.Created,
 	// Meta.LastModified and Meta.Version. It returns an error wrapping
 	// ErrConflict if a User's UserName equals another User's,
-	// compared case-insensitively. It must not keep r or anything r points
-	// to after it returns.
+	// compared case-insensitively, and, for a store that implements
+	// [GroupDisplayNameEnforcer], if a Group's DisplayName equals another
+	// Group's while the context asks for unique names. It must not keep r
+	// or anything r points to after it returns.
 	Create(ctx context.Context, r *R) (*R, error)
 
 	// Replace replaces every attribute of the stored resource whose ID is

@@ -225,7 +225,8 @@ func (rt *resourceType) setPath(out map[string]any, s *Schema, path string, v an
 
 // normalizeValue validates v as a value of attribute a and returns it in
 // canonical document form; for a multi-valued attribute v is the whole
-// array (a single value is taken as an array of one). A nil result means
+// array, and anything else is invalidValue (a PATCH whose path names a
+// multi-valued attribute may give one item: see patcher.normalize). A nil result means
 // unassigned (null, an empty string, an empty array or an empty object).
 func (rt *resourceType) normalizeValue(a *Attribute, v any) (any, error) {
 	if v == nil {
@@ -242,9 +243,13 @@ func (rt *resourceType) normalizeValue(a *Attribute, v any) (any, error) {
 		}
 		return rt.normalizeSingle(a, v)
 	}
+	// RFC 7643 §2.4: a multi-valued attribute is a JSON array. A lone
+	// value is refused rather than taken as an array of one, so that a
+	// string where objects belong ("emails": "a@example.com") is never
+	// stored as an item made up from it.
 	list, ok := v.([]any)
 	if !ok {
-		list = []any{v}
+		return nil, errInvalidValue("attribute %q is multi-valued: its value must be a JSON array", a.Name)
 	}
 	out := make([]any, 0, len(list))
 	for _, item := range list {
@@ -259,7 +264,29 @@ func (rt *resourceType) normalizeValue(a *Attribute, v any) (any, error) {
 	if len(out) == 0 {
 		return nil, nil
 	}
+	if err := checkOnePrimary(a, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// checkOnePrimary refuses items of a multi-valued attribute of which more
+// than one says primary: true (RFC 7643 §2.4: "The primary attribute value
+// 'true' MUST appear no more than once"); guessing which one the client
+// meant would be a silent change.
+func checkOnePrimary(a *Attribute, items []any) error {
+	if a.typ() != TypeComplex || a.Sub("primary") == nil {
+		return nil
+	}
+	n := 0
+	for _, it := range items {
+		if m, ok := it.(map[string]any); ok && m["primary"] == true {
+			if n++; n > 1 {
+				return errInvalidValue("attribute %q: primary is true on more than one value", a.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // normalizeSingle validates one value of a (for a multi-valued attribute,
@@ -275,9 +302,10 @@ func (rt *resourceType) normalizeSingle(a *Attribute, v any) (any, error) {
 	case map[string]any:
 		obj = x
 	case string:
-		// Entra ID sends a manager as a bare id; a bare string for any
-		// complex attribute with a "value" sub-attribute means its value.
-		if a.Sub("value") == nil {
+		// Entra ID sends a manager as a bare id; a bare string for a
+		// singular complex attribute with a "value" sub-attribute means its
+		// value. An item of a multi-valued attribute must be an object.
+		if a.Sub("value") == nil || a.MultiValued {
 			return nil, errInvalidValue("attribute %q must be a JSON object", a.Name)
 		}
 		obj = map[string]any{"value": x}

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/scimkit/scim"
@@ -52,6 +53,18 @@ func (s *GroupStore) Get(ctx context.Context, id string, opts scim.ReadOptions) 
 	return groupOut(r, opts), nil
 }
 
+// EnforcesUniqueGroupDisplayNames reports true: with
+// [scim.ContextWithUniqueGroupDisplayNames], Create and Replace refuse a
+// displayName another group of the partition has (folded as userName is)
+// with an error wrapping scim.ErrConflict, checked under the partition's
+// write lock. A Replace that keeps the group's name (say, of one of two
+// groups that shared it before the rule was asked for) is not refused.
+func (s *GroupStore) EnforcesUniqueGroupDisplayNames() bool { return true }
+
+func errGroupName(name string) error {
+	return fmt.Errorf("memstore: group displayName %q is taken: %w", name, scim.ErrConflict)
+}
+
 // Create stores a copy of g with a new random id and returns it as stored.
 func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, error) {
 	r := &groupRec{g: copyGroupIn(g)}
@@ -59,6 +72,9 @@ func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, er
 	p := s.b.partition(ctx, true)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if scim.UniqueGroupDisplayNamesFromContext(ctx) && p.groupNames.count(foldKey(r.g.DisplayName)) > 0 {
+		return nil, errGroupName(r.g.DisplayName)
+	}
 	if err := p.checkMembers(ctx, &r.members, nil); err != nil {
 		return nil, err
 	}
@@ -110,12 +126,16 @@ func (s *GroupStore) replace(ctx context.Context, g *scim.Group, ifVersion strin
 	if ifVersion != "" && ifVersion != r.g.Meta.Version {
 		return nil, errVersion("group", g.ID)
 	}
+	oldKey, key := foldKey(r.g.DisplayName), foldKey(n.g.DisplayName)
+	if oldKey != key && scim.UniqueGroupDisplayNamesFromContext(ctx) && p.groupNames.count(key) > 0 {
+		return nil, errGroupName(n.g.DisplayName)
+	}
 	if !keepMembers {
 		if err := p.checkMembers(ctx, &n.members, &r.members); err != nil {
 			return nil, err
 		}
 	}
-	if oldKey, key := foldKey(r.g.DisplayName), foldKey(n.g.DisplayName); oldKey != key {
+	if oldKey != key {
 		p.groupNames.remove(oldKey, r)
 		p.groupNames.add(key, r)
 	}

@@ -134,6 +134,41 @@ func encodeGroupWrite(g *scim.Group) (*groupWrite, error) {
 	return w, nil
 }
 
+// EnforcesUniqueGroupDisplayNames reports true: with
+// [scim.ContextWithUniqueGroupDisplayNames], Create and Replace refuse a
+// displayName (folded as userName is) that another group of the tenant
+// has, with an error wrapping scim.ErrConflict. A unique index (schema
+// version 3) makes this hold for concurrent writers in any number of
+// processes. A Replace that keeps the group's name is never refused, and
+// groups written while the rule was not asked for (but the oldest of each
+// name when version 3 was applied) are not counted by the index, though a
+// write that asks for the rule also looks them up.
+func (gs *GroupStore) EnforcesUniqueGroupDisplayNames() bool { return true }
+
+// checkGroupName refuses, when unique, a displayName that a group of the
+// tenant other than id has, unless the group id already has that name.
+// The unique index decides races; this lookup also sees groups outside
+// the index.
+func checkGroupName(ctx context.Context, tx querier, d Dialect, tenant, id, name string, unique bool) error {
+	if !unique {
+		return nil
+	}
+	key := fold(name)
+	q := &sqlBuf{d: d}
+	q.sql("SELECT 1 FROM scim_groups WHERE tenant = ").arg(tenant).sql(" AND display_name_key = ").arg(key)
+	q.sql(" AND id <> ").arg(id).sql(" AND NOT EXISTS (SELECT 1 FROM scim_groups WHERE tenant = ").arg(tenant)
+	q.sql(" AND id = ").arg(id).sql(" AND display_name_key = ").arg(key).sql(") LIMIT 1")
+	var one int
+	switch err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&one); err {
+	case sql.ErrNoRows:
+		return nil
+	case nil:
+		return fmt.Errorf("sqlstore: group displayName %q is taken: %w", name, scim.ErrConflict)
+	default:
+		return err
+	}
+}
+
 // Create implements [scim.Store.Create].
 func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, error) {
 	if g == nil {
@@ -146,16 +181,20 @@ func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, e
 	}
 	doc, search, members := w.doc, w.search, w.members
 	tenant, id, now := s.tenant(ctx), newID(), s.timestamp()
+	unique := scim.UniqueGroupDisplayNamesFromContext(ctx)
 	err = s.write(ctx, func(tx querier) error {
 		if err := requireMembers(ctx, tx, s.d, tenant, "", members); err != nil {
 			return err
 		}
 		q := &sqlBuf{d: s.d}
+		if err := checkGroupName(ctx, tx, s.d, tenant, id, g.DisplayName, unique); err != nil {
+			return err
+		}
 		q.sql("INSERT INTO scim_groups (tenant, id, version, created, last_modified, display_name, display_name_key,",
-			" external_id, doc, search) VALUES (")
+			" external_id, doc, search, unique_name) VALUES (")
 		q.arg(tenant).sql(", ").arg(id).sql(", 1, ").arg(s.d.timeArg(now)).sql(", ").arg(s.d.timeArg(now))
 		q.sql(", ").arg(g.DisplayName).sql(", ").arg(fold(g.DisplayName)).sql(", ").arg(nullStr(g.ExternalID))
-		q.sql(", ").arg(string(doc)).sql(", ").arg(string(search)).sql(")")
+		q.sql(", ").arg(string(doc)).sql(", ").arg(string(search)).sql(", ").arg(unique).sql(")")
 		if _, err := tx.ExecContext(ctx, q.String(), q.args...); err != nil {
 			return conflict(err, "create group")
 		}
@@ -198,13 +237,20 @@ func (gs *GroupStore) replace(ctx context.Context, g *scim.Group, ifVersion stri
 	}
 	doc, search, members := w.doc, w.search, w.members
 	tenant, now := s.tenant(ctx), s.timestamp()
+	unique := scim.UniqueGroupDisplayNamesFromContext(ctx)
 	out := new(scim.Group)
 	err = s.write(ctx, func(tx querier) error {
+		if err := checkGroupName(ctx, tx, s.d, tenant, g.ID, g.DisplayName, unique); err != nil {
+			return err
+		}
 		if err := requireMembers(ctx, tx, s.d, tenant, g.ID, members); err != nil {
 			return err
 		}
 		q := &sqlBuf{d: s.d}
 		q.sql("UPDATE scim_groups SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
+		// A group that keeps its name keeps its place in the rule (see
+		// groupNamesMigration); a renamed one takes the request's.
+		q.sql(", unique_name = CASE WHEN display_name_key = ").arg(fold(g.DisplayName)).sql(" THEN unique_name ELSE ").arg(unique).sql(" END")
 		q.sql(", display_name = ").arg(g.DisplayName).sql(", display_name_key = ").arg(fold(g.DisplayName))
 		q.sql(", external_id = ").arg(nullStr(g.ExternalID)).sql(", doc = ").arg(string(doc))
 		q.sql(", search = ").arg(string(search)).sql(" WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(g.ID)
@@ -509,7 +555,7 @@ func (r groupResolver) singular(uri, name, sub string) (target, bool) {
 	}
 	switch {
 	case name == "meta":
-		return metaTarget(sub)
+		return metaTarget(sub, "Group")
 	case sub != "":
 		return target{}, false
 	case name == "id":

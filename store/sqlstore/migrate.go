@@ -92,7 +92,7 @@ var pgMigrations = []migration{{version: 1, stmts: []string{
 	FOREIGN KEY (tenant, group_id) REFERENCES scim_groups (tenant, id) ON DELETE CASCADE
 )`,
 	`CREATE INDEX scim_group_members_member ON scim_group_members (tenant, member_key)`,
-}}, pgConnectionsMigration}
+}}, pgConnectionsMigration, groupNamesMigration(true)}
 
 // sqliteMigrations is the SQLite schema: the PostgreSQL one with SQLite
 // types (times as fixed-width UTC text, booleans as 0/1, JSON as text).
@@ -168,7 +168,27 @@ var sqliteMigrations = []migration{{version: 1, stmts: []string{
 	FOREIGN KEY (tenant, group_id) REFERENCES scim_groups (tenant, id) ON DELETE CASCADE
 )`,
 	`CREATE INDEX scim_group_members_member ON scim_group_members (tenant, member_key)`,
-}}, sqliteConnectionsMigration}
+}}, sqliteConnectionsMigration, groupNamesMigration(false)}
+
+// groupNamesMigration is version 3: unique group displayNames per tenant
+// (see GroupStore.EnforcesUniqueGroupDisplayNames). A group written while
+// the rule is asked for has unique_name set, and a partial unique index
+// keeps such groups' folded names unique per tenant, so two concurrent
+// writers, in one process or several, cannot both take a name. Existing
+// groups join the rule one per name (the oldest), so that the index can be
+// built over a table that already holds duplicates.
+func groupNamesMigration(pg bool) migration {
+	col, where := "unique_name BOOLEAN NOT NULL DEFAULT FALSE", "unique_name"
+	set := "TRUE"
+	if !pg {
+		col, where, set = "unique_name INTEGER NOT NULL DEFAULT 0", "unique_name = 1", "1"
+	}
+	return migration{version: 3, stmts: []string{
+		`ALTER TABLE scim_groups ADD COLUMN ` + col,
+		`UPDATE scim_groups SET unique_name = ` + set + ` WHERE seq IN (SELECT MIN(seq) FROM scim_groups GROUP BY tenant, display_name_key)`,
+		`CREATE UNIQUE INDEX scim_groups_unique_name ON scim_groups (tenant, display_name_key) WHERE ` + where,
+	}}
+}
 
 // Migrate creates or upgrades the store's tables (all named scim_*) in db to
 // the newest schema version. It is idempotent, records the versions it

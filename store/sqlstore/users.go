@@ -475,7 +475,7 @@ func (r userResolver) singular(uri, name, sub string) (target, bool) {
 	if sub != "" {
 		switch {
 		case name == "meta":
-			return metaTarget(sub)
+			return metaTarget(sub, "User")
 		case name == "name" && nameSubs[sub]:
 			return searchTarget(r.d, "name."+sub, scim.TypeString, false)
 		}
@@ -501,9 +501,12 @@ func (r userResolver) singular(uri, name, sub string) (target, bool) {
 var nameSubs = map[string]bool{"formatted": true, "familyName": true, "givenName": true,
 	"middleName": true, "honorificPrefix": true, "honorificSuffix": true}
 
-// metaTarget resolves the sub-attributes of meta that a store keeps.
-func metaTarget(sub string) (target, bool) {
+// metaTarget resolves the sub-attributes of meta that a store keeps, and
+// meta.resourceType, the same for every row of a table: resourceType.
+func metaTarget(sub, resourceType string) (target, bool) {
 	switch sub {
+	case "resourceType":
+		return target{expr: "'" + resourceType + "'", typ: scim.TypeString}, true
 	case "created":
 		return target{expr: "r.created", typ: scim.TypeDateTime}, true
 	case "lastModified":

@@ -206,6 +206,7 @@ var tests = []test{
 	{"MemberCheck", testMemberCheck},
 	{"MemberDeleteRace", testMemberDeleteRace},
 	{"MemberPreservingReplacer", testMemberPreservingReplacer},
+	{"GroupDisplayNames", testGroupDisplayNames},
 	{"UserLender", testUserLender},
 	{"Paging", testPaging},
 	{"PagingAfterDeletes", testPagingAfterDeletes},
