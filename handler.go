@@ -40,6 +40,7 @@ func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler
 	h.setupKept(users, groups)
 	h.memberPatcher, _ = groups.(MemberPatcher)
 	h.userLender, _ = users.(UserLender)
+	h.setupEvents(users, groups)
 	return h
 }
 
@@ -53,6 +54,8 @@ type handler struct {
 	// userLender is users' optional UserLender: it reads users without
 	// copying them.
 	userLender UserLender
+	// ev says whether writes produce events (event_handler.go).
+	ev eventState
 	// base caches baseURL's result.
 	base atomic.Pointer[baseURLCache]
 }

@@ -34,6 +34,7 @@ type config struct {
 	userAttributes   []string
 	groupAttributes  []string
 	passwordHandler  func(ctx context.Context, u *User, password string) (string, error)
+	eventSink        func(ctx context.Context, events []Event)
 }
 
 // The defaults of the options, the one place they are defined; the

@@ -43,11 +43,16 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				h.writeError(w, r, notFoundAs(err, rt, id))
 				return
 			}
-			g, err := h.memberPatcher.PatchMembers(ctx, id, add, del, ver)
+			cctx, change := h.beginChange(ctx, r, changeMembers, rt, nil)
+			if change != nil {
+				change.add, change.remove = add, del
+			}
+			g, err := h.memberPatcher.PatchMembers(cctx, id, add, del, ver)
 			if err != nil {
 				h.writeError(w, r, notFoundAs(err, rt, id))
 				return
 			}
+			h.endChange(cctx, change, Written{Group: g})
 			if h.cfg.patchNoContent {
 				writeNoContent(w, g.Meta.Version)
 				return
@@ -123,7 +128,8 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 					return
 				}
 			}
-			result, err = store.Replace(ctx, next, curVer)
+			cctx, change := h.beginChange(ctx, r, changeReplace, rt, any(cur))
+			result, err = store.Replace(cctx, next, curVer)
 			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() && attempt < maxPatchAttempts {
 				continue
 			}
@@ -131,6 +137,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				h.writeError(w, r, notFoundAs(err, rt, id))
 				return
 			}
+			h.endChange(cctx, change, written(result))
 		}
 		if h.cfg.patchNoContent {
 			writeNoContent(w, metaOf(result).Version)

@@ -70,7 +70,9 @@ func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, er
 		p.addMemberOf(k, r)
 	}
 	p.groupOrder.push(r)
-	return groupOut(r, scim.ReadOptions{}), nil
+	out := groupOut(r, scim.ReadOptions{})
+	p.record(s.b, s.b.change(ctx).Events(scim.Written{Group: out}))
+	return out, nil
 }
 
 // Replace replaces the group whose id is g.ID by a copy of g, keeping its
@@ -124,7 +126,9 @@ func (s *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion strin
 		Version:      s.b.nextVersion(),
 	}
 	r.g = n.g
-	return groupOut(r, scim.ReadOptions{}), nil
+	out := groupOut(r, scim.ReadOptions{})
+	p.record(s.b, s.b.change(ctx).Events(scim.Written{Group: out}))
+	return out, nil
 }
 
 // Delete removes the group with the given id, and removes it from the
@@ -142,6 +146,9 @@ func (s *GroupStore) Delete(ctx context.Context, id string, ifVersion string) er
 	}
 	if ifVersion != "" && ifVersion != r.g.Meta.Version {
 		return errVersion("group", id)
+	}
+	if ch := s.b.change(ctx); ch != nil {
+		p.record(s.b, ch.Events(scim.Written{FormerGroups: p.formerGroups(id)}))
 	}
 	delete(p.groups, id)
 	p.groupNames.remove(foldKey(r.g.DisplayName), r)
@@ -173,23 +180,33 @@ func (s *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sci
 	if ifVersion != "" && ifVersion != r.g.Meta.Version {
 		return nil, errVersion("group", groupID)
 	}
+	ch := s.b.change(ctx)
+	var added, removed []string
 	changed := false
 	for _, m := range add {
 		if k := foldKey(m.Value); r.members.add(k, m) {
 			p.addMemberOf(k, r)
 			changed = true
+			if ch != nil {
+				added = append(added, m.Value)
+			}
 		}
 	}
 	for _, v := range remove {
 		if k := foldKey(v); r.members.remove(k) {
 			p.removeMemberOf(k, r)
 			changed = true
+			if ch != nil {
+				removed = append(removed, v)
+			}
 		}
 	}
 	if changed {
 		r.touch(s.b)
 	}
-	return groupOut(r, scim.ReadOptions{SkipMembership: true}), nil
+	out := groupOut(r, scim.ReadOptions{SkipMembership: true})
+	p.record(s.b, ch.Events(scim.Written{Group: out, MembersAdded: added, MembersRemoved: removed}))
+	return out, nil
 }
 
 // List returns the page of groups that q selects. Equality on id,

@@ -30,7 +30,9 @@ import (
 type Option func(*config)
 
 type config struct {
-	partition func(ctx context.Context) string
+	partition    func(ctx context.Context) string
+	retention    int
+	retentionSet bool
 }
 
 // WithPartition partitions the data by the key that partition derives from
@@ -56,7 +58,10 @@ func New(opts ...Option) (*UserStore, *GroupStore) {
 	if c.partition == nil {
 		c.partition = scim.TenantFromContext
 	}
-	b := &backend{partitionOf: c.partition}
+	if !c.retentionSet {
+		c.retention = DefaultEventRetention
+	}
+	b := &backend{partitionOf: c.partition, retention: c.retention}
 	b.parts.Store(&map[string]*partition{})
 	return &UserStore{b: b}, &GroupStore{b: b}
 }
@@ -85,6 +90,9 @@ var (
 
 type backend struct {
 	partitionOf func(ctx context.Context) string
+	// retention is the number of events kept per partition; 0 records
+	// none (events.go).
+	retention int
 	// parts is replaced, never changed, when a partition is added, so that
 	// finding a partition takes no lock on the read path.
 	parts   atomic.Pointer[map[string]*partition]
@@ -110,6 +118,7 @@ func (b *backend) partition(ctx context.Context, create bool) *partition {
 		return p
 	}
 	p := newPartition()
+	p.key = key
 	parts := make(map[string]*partition, len(old)+1)
 	for k, v := range old {
 		parts[k] = v
@@ -130,6 +139,10 @@ func (b *backend) nextVersion() string {
 // users and groups together, because membership links them.
 type partition struct {
 	mu sync.RWMutex
+	// key is the partition's key, the tenant of its events.
+	key string
+	// log is the partition's event feed (events.go).
+	log eventLog
 
 	users     map[string]*userRec
 	userOrder order[*userRec]
