@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/scimkit/scim"
 )
@@ -170,41 +169,41 @@ func (b *backend) notify(ctx context.Context) <-chan struct{} {
 	return p.log.wake
 }
 
-// Cursors keeps the cursors of named consumers in memory, per tenant (the
-// partition of the context, as the stores made by [New] with the same
-// options partition). It implements the cursor store of the events
-// package's Consumer. The zero value is ready to use.
-type Cursors struct {
-	// Partition derives the tenant from a context; nil means
-	// [scim.TenantFromContext].
-	Partition func(ctx context.Context) string
-
-	mu sync.Mutex
-	m  map[[2]string]int64
+// LoadCursor returns the cursor that SaveCursor last saved for the named
+// consumer in the partition of ctx, 0 if none. Cursors live in memory, as
+// the events do.
+func (s *UserStore) LoadCursor(ctx context.Context, consumer string) (int64, error) {
+	return s.b.loadCursor(ctx, consumer), nil
 }
 
-// LoadCursor returns the cursor that SaveCursor last saved for the
-// consumer in the tenant of ctx, 0 if none.
-func (c *Cursors) LoadCursor(ctx context.Context, consumer string) (int64, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[[2]string{c.tenant(ctx), consumer}], nil
+// LoadCursor is UserStore.LoadCursor.
+func (s *GroupStore) LoadCursor(ctx context.Context, consumer string) (int64, error) {
+	return s.b.loadCursor(ctx, consumer), nil
 }
 
-// SaveCursor saves the consumer's cursor in the tenant of ctx.
-func (c *Cursors) SaveCursor(ctx context.Context, consumer string, cursor int64) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[[2]string]int64{}
-	}
-	c.m[[2]string{c.tenant(ctx), consumer}] = cursor
+// SaveCursor saves the named consumer's cursor in the partition of ctx.
+func (s *UserStore) SaveCursor(ctx context.Context, consumer string, cursor int64) error {
+	s.b.saveCursor(ctx, consumer, cursor)
 	return nil
 }
 
-func (c *Cursors) tenant(ctx context.Context) string {
-	if c.Partition != nil {
-		return c.Partition(ctx)
+// SaveCursor is UserStore.SaveCursor.
+func (s *GroupStore) SaveCursor(ctx context.Context, consumer string, cursor int64) error {
+	s.b.saveCursor(ctx, consumer, cursor)
+	return nil
+}
+
+func (b *backend) loadCursor(ctx context.Context, consumer string) int64 {
+	b.cursorMu.Lock()
+	defer b.cursorMu.Unlock()
+	return b.cursors[[2]string{b.partitionOf(ctx), consumer}]
+}
+
+func (b *backend) saveCursor(ctx context.Context, consumer string, cursor int64) {
+	b.cursorMu.Lock()
+	defer b.cursorMu.Unlock()
+	if b.cursors == nil {
+		b.cursors = map[[2]string]int64{}
 	}
-	return scim.TenantFromContext(ctx)
+	b.cursors[[2]string{b.partitionOf(ctx), consumer}] = cursor
 }

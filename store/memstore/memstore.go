@@ -93,6 +93,9 @@ type backend struct {
 	// retention is the number of events kept per partition; 0 records
 	// none (events.go).
 	retention int
+	// cursors are the consumers' cursors by partition and name.
+	cursorMu sync.Mutex
+	cursors  map[[2]string]int64
 	// parts is replaced, never changed, when a partition is added, so that
 	// finding a partition takes no lock on the read path.
 	parts   atomic.Pointer[map[string]*partition]

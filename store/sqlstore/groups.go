@@ -82,8 +82,9 @@ func uniqueMembers(members []scim.MultiValue) []scim.MultiValue {
 }
 
 // insertMembers inserts members of a group, skipping those already there,
-// and returns how many it inserted.
-func insertMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID string, members []scim.MultiValue) (int64, error) {
+// and returns how many it inserted; with inserted, it also appends their
+// values to it.
+func insertMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID string, members []scim.MultiValue, inserted *[]string) (int64, error) {
 	var n int64
 	// 7 parameters a row.
 	err := inChunks(members, 500, func(ms []scim.MultiValue) error {
@@ -97,6 +98,13 @@ func insertMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID s
 			q.sql(", ").arg(nullStr(m.Display)).sql(", ").arg(nullStr(m.Type)).sql(", ").arg(nullStr(m.Ref)).sql(")")
 		}
 		q.sql(" ON CONFLICT (tenant, group_id, member_id) DO NOTHING")
+		if inserted != nil {
+			q.sql(" RETURNING member_id")
+			ids, err := queryStrings(ctx, tx, q, true)
+			*inserted = append(*inserted, ids...)
+			n += int64(len(ids))
+			return err
+		}
 		res, err := tx.ExecContext(ctx, q.String(), q.args...)
 		if err != nil {
 			return err
@@ -139,6 +147,13 @@ func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, e
 	}
 	doc, search, members := w.doc, w.search, w.members
 	tenant, id, now := s.tenant(ctx), newID(), s.timestamp()
+	out := new(scim.Group)
+	if err := decodeGroup(doc, out); err != nil {
+		return nil, err
+	}
+	out.ID, out.Members = id, members
+	out.Meta = scim.Meta{Created: now, LastModified: now, Version: etag(1)}
+	ch := s.change(ctx)
 	err = s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("INSERT INTO scim_groups (tenant, id, version, created, last_modified, display_name, display_name_key,",
@@ -149,18 +164,15 @@ func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, e
 		if _, err := tx.ExecContext(ctx, q.String(), q.args...); err != nil {
 			return conflict(err, "create group")
 		}
-		_, err := insertMembers(ctx, tx, s.d, tenant, id, members)
-		return err
+		if _, err := insertMembers(ctx, tx, s.d, tenant, id, members, nil); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{Group: out}))
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := new(scim.Group)
-	if err := decodeGroup(doc, out); err != nil {
-		return nil, err
-	}
-	out.ID, out.Members = id, members
-	out.Meta = scim.Meta{Created: now, LastModified: now, Version: etag(1)}
+	s.committed(ch, tenant)
 	return out, nil
 }
 
@@ -178,6 +190,7 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 	doc, search, members := w.doc, w.search, w.members
 	tenant, now := s.tenant(ctx), s.timestamp()
 	out := new(scim.Group)
+	ch := s.change(ctx)
 	err = s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("UPDATE scim_groups SET version = version + 1, last_modified = ").arg(s.d.timeArg(now))
@@ -205,7 +218,7 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
 			return err
 		}
-		if _, err := insertMembers(ctx, tx, s.d, tenant, g.ID, members); err != nil {
+		if _, err := insertMembers(ctx, tx, s.d, tenant, g.ID, members, nil); err != nil {
 			return err
 		}
 		if err := decodeGroup(doc, out); err != nil {
@@ -213,11 +226,12 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 		}
 		out.ID, out.Members = g.ID, members
 		out.Meta = scim.Meta{Created: created.t, LastModified: now, Version: etag(version)}
-		return nil
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{Group: out}))
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.committed(ch, tenant)
 	return out, nil
 }
 
@@ -226,7 +240,8 @@ func (gs *GroupStore) Replace(ctx context.Context, g *scim.Group, ifVersion stri
 func (gs *GroupStore) Delete(ctx context.Context, id string, ifVersion string) error {
 	s := gs.s
 	tenant, now := s.tenant(ctx), s.timestamp()
-	return s.write(ctx, func(tx querier) error {
+	ch := s.change(ctx)
+	err := s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("DELETE FROM scim_groups WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(id)
 		cond, ok := versionCond(q, ifVersion)
@@ -248,8 +263,16 @@ func (gs *GroupStore) Delete(ctx context.Context, id string, ifVersion string) e
 		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
 			return err
 		}
-		return removeMember(ctx, tx, s.d, tenant, id, now)
+		former, err := removeMember(ctx, tx, s.d, tenant, id, now, ch != nil)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{FormerGroups: former}))
 	})
+	if err == nil {
+		s.committed(ch, tenant)
+	}
+	return err
 }
 
 // PatchMembers implements [scim.MemberPatcher]: it inserts and deletes
@@ -260,6 +283,7 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 	tenant, now := s.tenant(ctx), s.timestamp()
 	add = uniqueMembers(add)
 	var out *scim.Group
+	ch := s.change(ctx)
 	err := s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("SELECT ", groupCols, " FROM scim_groups r WHERE r.tenant = ").arg(tenant)
@@ -274,7 +298,12 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 		if ifVersion != "" && ifVersion != g.Meta.Version {
 			return fmt.Errorf("sqlstore: group %q: %w", groupID, scim.ErrPreconditionFailed)
 		}
-		changed, err := insertMembers(ctx, tx, s.d, tenant, groupID, add)
+		var added, removed []string
+		var addedTo *[]string
+		if ch != nil {
+			addedTo = &added
+		}
+		changed, err := insertMembers(ctx, tx, s.d, tenant, groupID, add, addedTo)
 		if err != nil {
 			return err
 		}
@@ -289,6 +318,13 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 				del.arg(id)
 			}
 			del.sql(")")
+			if ch != nil {
+				del.sql(" RETURNING member_id")
+				gone, err := queryStrings(ctx, tx, del, true)
+				removed = append(removed, gone...)
+				changed += int64(len(gone))
+				return err
+			}
 			res, err := tx.ExecContext(ctx, del.String(), del.args...)
 			if err != nil {
 				return err
@@ -311,11 +347,12 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 			g.Meta.LastModified, g.Meta.Version = now, etag(version)
 		}
 		out = g
-		return nil
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{Group: g, MembersAdded: added, MembersRemoved: removed}))
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.committed(ch, tenant)
 	return out, nil
 }
 

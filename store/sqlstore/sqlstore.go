@@ -35,8 +35,10 @@ import (
 type Option func(*config)
 
 type config struct {
-	partition func(context.Context) string
-	now       func() time.Time
+	partition    func(context.Context) string
+	now          func() time.Time
+	retention    time.Duration // events.go
+	retentionSet bool
 }
 
 // WithPartition partitions the stores by tenant: every call reads and
@@ -60,6 +62,7 @@ type store struct {
 	// SQLITE_BUSY.
 	writeMu sync.Mutex
 	stmts   stmtCache
+	events  eventState
 }
 
 // New returns a UserStore and a GroupStore on db, whose tables [Migrate]
@@ -72,6 +75,9 @@ func New(db *sql.DB, d Dialect, opts ...Option) (*UserStore, *GroupStore) {
 	}}
 	for _, o := range opts {
 		o(&s.config)
+	}
+	if !s.retentionSet {
+		s.retention = DefaultEventRetention
 	}
 	return &UserStore{s: s}, &GroupStore{s: s}
 }

@@ -194,4 +194,7 @@ var tests = []test{
 	{"ConcurrentReplaceMembers", testConcurrentReplaceMembers},
 	{"ConcurrentPatchMembers", testConcurrentPatchMembers},
 	{"TenantIsolation", testTenantIsolation},
+	{"EventFeed", testEventFeed},
+	{"EventNotify", testEventNotify},
+	{"EventCursors", testEventCursors},
 }
