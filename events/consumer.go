@@ -182,6 +182,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 			cursor = e.Cursor
 		}
 		if err := c.retry(ctx, func() error { return c.cursors.SaveCursor(ctx, c.name, cursor) }); err != nil {
+			// Stopped: the batch was handled, so save it on the way out.
+			c.save(context.WithoutCancel(ctx), cursor)
 			return err
 		}
 	}

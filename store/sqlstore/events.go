@@ -291,6 +291,22 @@ func (s *store) saveCursor(ctx context.Context, consumer string, cursor int64) e
 	return err
 }
 
+// PruneEvents deletes the events of the tenant of ctx recorded before
+// before, and returns how many it deleted. Writes prune expired events as
+// they go ([WithEventRetention]); this is for an application that wants
+// to prune on its own schedule too.
+func (us *UserStore) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	s := us.s
+	del := &sqlBuf{d: s.d}
+	del.sql("DELETE FROM scim_events WHERE tenant = ").arg(s.tenant(ctx))
+	del.sql(" AND time < ").arg(s.d.timeArg(before.UTC()))
+	res, err := s.conn().ExecContext(ctx, del.String(), del.args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // RecordsEvents reports whether the stores record events, in the write's
 // transaction: true unless [WithEventRetention] was given d <= 0. It makes
 // UserStore a [scim.EventRecorder].
