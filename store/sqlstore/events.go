@@ -110,50 +110,87 @@ func (s *store) change(ctx context.Context) *scim.Change {
 }
 
 // record writes evs, the events of the write that tx makes, with their
-// cursors. It is the write's last statements.
+// cursors. It is the write's last statements: on PostgreSQL one statement
+// a hundred events (counter, notification and rows), on SQLite two.
 func (s *store) record(ctx context.Context, tx querier, tenant string, evs []scim.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	n := int64(len(evs))
-	q := &sqlBuf{d: s.d}
-	upsert := func() {
-		q.sql("INSERT INTO scim_event_counters (tenant, seq) VALUES (").arg(tenant).sql(", ").arg(n)
-		q.sql(") ON CONFLICT (tenant) DO UPDATE SET seq = scim_event_counters.seq + excluded.seq RETURNING seq")
-	}
-	if _, ok := s.d.(postgres); ok {
-		// The notification is sent when the transaction commits.
-		q.sql("WITH c AS (")
-		upsert()
-		q.sql(") SELECT c.seq FROM c CROSS JOIN (SELECT pg_notify('scim_events', ").arg(tenant).sql(")) AS n")
-	} else {
-		upsert()
-	}
-	var last int64
-	if err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&last); err != nil {
-		return err
-	}
-	for i := range evs {
-		evs[i].Cursor = last - n + 1 + int64(i)
-		evs[i].Tenant = tenant
-	}
 	err := inChunks(evs, 100, func(evs []scim.Event) error {
-		q := &sqlBuf{d: s.d}
-		q.sql("INSERT INTO scim_events (tenant, seq, id, time, type, resource_type, resource_id, data) VALUES ")
+		n := int64(len(evs))
+		rows := make([]string, len(evs))
 		for i := range evs {
-			e := &evs[i]
-			data, err := json.Marshal(e)
+			// The row's tenant and seq columns are the event's; its JSON
+			// leaves them out (a reader sets them from the columns).
+			e := evs[i]
+			e.Cursor, e.Tenant = 0, ""
+			data, err := json.Marshal(&e)
 			if err != nil {
 				return err
 			}
-			if i > 0 {
-				q.sql(", ")
-			}
-			q.sql("(").arg(tenant).sql(", ").arg(e.Cursor).sql(", ").arg(e.ID).sql(", ").arg(s.d.timeArg(e.Time))
-			q.sql(", ").arg(string(e.Type)).sql(", ").arg(e.ResourceType).sql(", ").arg(e.ResourceID).sql(", ").arg(string(data)).sql(")")
+			rows[i] = string(data)
 		}
-		_, err := tx.ExecContext(ctx, q.String(), q.args...)
-		return err
+		q := &sqlBuf{d: s.d}
+		counter := func() {
+			q.sql("INSERT INTO scim_event_counters (tenant, seq) VALUES (").arg(tenant).sql(", ").arg(n)
+			q.sql(") ON CONFLICT (tenant) DO UPDATE SET seq = scim_event_counters.seq + excluded.seq RETURNING seq")
+		}
+		var last int64
+		if _, ok := s.d.(postgres); ok {
+			// The notification is sent when the transaction commits.
+			q.sql("WITH c AS (")
+			counter()
+			q.sql("), n AS (SELECT pg_notify('scim_events', ").arg(tenant).sql("))")
+			q.sql(" INSERT INTO scim_events (tenant, seq, id, time, type, resource_type, resource_id, data)")
+			q.sql(" SELECT ").arg(tenant).sql(", c.seq - ").arg(n).sql(" + v.k, v.id, v.time, v.type, v.rt, v.rid, v.data FROM c, n, (VALUES ")
+			for i := range evs {
+				e := &evs[i]
+				if i > 0 {
+					q.sql(", ")
+				}
+				q.sql("(").arg(int64(i + 1)).sql("::bigint, ").arg(e.ID).sql(", ").arg(e.Time).sql("::timestamptz, ").arg(string(e.Type))
+				q.sql(", ").arg(e.ResourceType).sql(", ").arg(e.ResourceID).sql(", ").arg(rows[i]).sql(")")
+			}
+			q.sql(") AS v(k, id, time, type, rt, rid, data) RETURNING seq")
+			seqs, err := tx.QueryContext(ctx, q.String(), q.args...)
+			if err != nil {
+				return err
+			}
+			defer seqs.Close()
+			for seqs.Next() {
+				var seq int64
+				if err := seqs.Scan(&seq); err != nil {
+					return err
+				}
+				last = max(last, seq)
+			}
+			if err := seqs.Err(); err != nil {
+				return err
+			}
+		} else {
+			counter()
+			if err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&last); err != nil {
+				return err
+			}
+			ins := &sqlBuf{d: s.d}
+			ins.sql("INSERT INTO scim_events (tenant, seq, id, time, type, resource_type, resource_id, data) VALUES ")
+			for i := range evs {
+				e := &evs[i]
+				if i > 0 {
+					ins.sql(", ")
+				}
+				ins.sql("(").arg(tenant).sql(", ").arg(last - n + 1 + int64(i)).sql(", ").arg(e.ID).sql(", ").arg(s.d.timeArg(e.Time))
+				ins.sql(", ").arg(string(e.Type)).sql(", ").arg(e.ResourceType).sql(", ").arg(e.ResourceID).sql(", ").arg(rows[i]).sql(")")
+			}
+			if _, err := tx.ExecContext(ctx, ins.String(), ins.args...); err != nil {
+				return err
+			}
+		}
+		for i := range evs {
+			evs[i].Cursor = last - n + 1 + int64(i)
+			evs[i].Tenant = tenant
+		}
+		return nil
 	})
 	if err != nil {
 		return err
