@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/scimkit/scim"
 )
 
@@ -209,12 +211,24 @@ func (s *store) record(ctx context.Context, tx querier, tenant string, evs []sci
 // committed wakes this process's readers of tenant's feed after a write
 // that recorded events committed.
 func (s *store) committed(ch *scim.Change, tenant string) {
-	if ch == nil {
-		return
+	if ch != nil {
+		s.wake(tenant)
 	}
+}
+
+func (s *store) wake(tenant string) {
 	s.events.mu.Lock()
 	defer s.events.mu.Unlock()
 	if c := s.events.wake[tenant]; c != nil {
+		close(c)
+		delete(s.events.wake, tenant)
+	}
+}
+
+func (s *store) wakeAll() {
+	s.events.mu.Lock()
+	defer s.events.mu.Unlock()
+	for tenant, c := range s.events.wake {
 		close(c)
 		delete(s.events.wake, tenant)
 	}
@@ -372,11 +386,36 @@ func (gs *GroupStore) LastCursor(ctx context.Context) (int64, error) { return gs
 
 // EventsNotify returns a channel closed when a write of this process
 // commits events of the tenant; see [scim.EventNotifier]. Writes of other
-// processes sharing the database do not close it (a consumer also polls).
+// processes sharing the database close it only while [UserStore.Listen]
+// runs; otherwise a consumer finds them by polling.
 func (us *UserStore) EventsNotify(ctx context.Context) <-chan struct{} { return us.s.notify(ctx) }
 
 // EventsNotify is UserStore.EventsNotify.
 func (gs *GroupStore) EventsNotify(ctx context.Context) <-chan struct{} { return gs.s.notify(ctx) }
+
+// Listen wakes this process's feed readers ([UserStore.EventsNotify]) when
+// any process sharing the PostgreSQL database commits events: it LISTENs
+// on conn, a connection of its own that the application opened with
+// pgx.Connect (not one of the pool's), for the notifications every
+// recording write sends at commit (channel scim_events, payload the
+// tenant). It returns when ctx is done or the connection fails; the
+// application closes conn. A tenant's notification wakes readers of that
+// partition key, so it suits stores made with the same [WithPartition].
+func (us *UserStore) Listen(ctx context.Context, conn *pgx.Conn) error {
+	if _, err := conn.Exec(ctx, "LISTEN scim_events"); err != nil {
+		return err
+	}
+	// What committed before the LISTEN took effect sent its notification
+	// to no one: readers read again.
+	us.s.wakeAll()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		us.s.wake(n.Payload)
+	}
+}
 
 // LoadCursor returns the cursor that SaveCursor last saved for the named
 // consumer in the tenant of ctx, 0 if none (table scim_event_consumers).

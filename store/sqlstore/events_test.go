@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -59,9 +60,19 @@ func TestEventsConcurrentWritersTwoReplicas(t *testing.T) {
 	var seen []scim.Event
 	done := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
-	// The consumer reads through the first replica's store, whose
-	// in-process wake-ups do not see the second's writes: polling covers
-	// them.
+	// The consumer reads through the first replica's store, which hears of
+	// the second's writes by LISTEN: the consumer never polls (its poll
+	// interval is an hour), so a missed notification would hang the test.
+	lctx, stopListen := context.WithCancel(context.Background())
+	listenConn, err := pgx.ConnectConfig(lctx, pg.cfg.Copy())
+	require.NoError(t, err)
+	listening := make(chan error, 1)
+	go func() { listening <- u1.Listen(lctx, listenConn) }()
+	defer func() {
+		stopListen()
+		<-listening
+		listenConn.Close(context.Background())
+	}()
 	c := events.NewConsumer(u1, u1, "concurrency", func(_ context.Context, e scim.Event) error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -70,7 +81,7 @@ func TestEventsConcurrentWritersTwoReplicas(t *testing.T) {
 			close(done)
 		}
 		return nil
-	}, events.WithPollInterval(20*time.Millisecond))
+	}, events.WithPollInterval(time.Hour))
 	errc := make(chan error, 1)
 	go func() { errc <- c.Run(ctx) }()
 
