@@ -25,7 +25,9 @@ import (
 // reader that reads "cursor > last" never skips an event that commits late
 // (as it would with a database sequence, whose values are not handed out
 // in commit order). The price is that a tenant's writes serialise for the
-// last statements of their transactions.
+// last statements of their transactions. That is PostgreSQL; SQLite has
+// one writer at a time anyway, so there a write numbers its events after
+// the tenant's newest event, which pruning always keeps.
 
 // DefaultEventRetention is how long [New]'s stores keep events unless told
 // otherwise with [WithEventRetention].
@@ -59,7 +61,6 @@ var pgEventsMigration = migration{version: 4, stmts: []string{
 	data TEXT NOT NULL,
 	PRIMARY KEY (tenant, seq)
 )`,
-	`CREATE INDEX scim_events_time ON scim_events (tenant, time)`,
 	`CREATE TABLE scim_event_consumers (
 	tenant TEXT COLLATE "C" NOT NULL,
 	name TEXT COLLATE "C" NOT NULL,
@@ -70,10 +71,6 @@ var pgEventsMigration = migration{version: 4, stmts: []string{
 }}
 
 var sqliteEventsMigration = migration{version: 4, stmts: []string{
-	`CREATE TABLE scim_event_counters (
-	tenant TEXT PRIMARY KEY,
-	seq INTEGER NOT NULL
-)`,
 	`CREATE TABLE scim_events (
 	tenant TEXT NOT NULL,
 	seq INTEGER NOT NULL,
@@ -85,7 +82,6 @@ var sqliteEventsMigration = migration{version: 4, stmts: []string{
 	data TEXT NOT NULL,
 	PRIMARY KEY (tenant, seq)
 ) WITHOUT ROWID`,
-	`CREATE INDEX scim_events_time ON scim_events (tenant, time)`,
 	`CREATE TABLE scim_event_consumers (
 	tenant TEXT NOT NULL,
 	name TEXT NOT NULL,
@@ -113,7 +109,8 @@ func (s *store) change(ctx context.Context) *scim.Change {
 
 // record writes evs, the events of the write that tx makes, with their
 // cursors. It is the write's last statements: on PostgreSQL one statement
-// a hundred events (counter, notification and rows), on SQLite two.
+// a hundred events (counter, notification and rows), on SQLite two (the
+// newest cursor, the rows).
 func (s *store) record(ctx context.Context, tx querier, tenant string, evs []scim.Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -133,15 +130,11 @@ func (s *store) record(ctx context.Context, tx querier, tenant string, evs []sci
 			rows[i] = string(data)
 		}
 		q := &sqlBuf{d: s.d}
-		counter := func() {
-			q.sql("INSERT INTO scim_event_counters (tenant, seq) VALUES (").arg(tenant).sql(", ").arg(n)
-			q.sql(") ON CONFLICT (tenant) DO UPDATE SET seq = scim_event_counters.seq + excluded.seq RETURNING seq")
-		}
 		var last int64
 		if _, ok := s.d.(postgres); ok {
 			// The notification is sent when the transaction commits.
-			q.sql("WITH c AS (")
-			counter()
+			q.sql("WITH c AS (INSERT INTO scim_event_counters (tenant, seq) VALUES (").arg(tenant).sql(", ").arg(n)
+			q.sql(") ON CONFLICT (tenant) DO UPDATE SET seq = scim_event_counters.seq + excluded.seq RETURNING seq")
 			q.sql("), n AS (SELECT pg_notify('scim_events', ").arg(tenant).sql("))")
 			q.sql(" INSERT INTO scim_events (tenant, seq, id, time, type, resource_type, resource_id, data)")
 			q.sql(" SELECT ").arg(tenant).sql(", c.seq - ").arg(n).sql(" + v.k, v.id, v.time, v.type, v.rt, v.rid, v.data FROM c, n, (VALUES ")
@@ -170,7 +163,11 @@ func (s *store) record(ctx context.Context, tx querier, tenant string, evs []sci
 				return err
 			}
 		} else {
-			counter()
+			// SQLite has one writer at a time, and this transaction has
+			// written already, so it holds the lock: the newest cursor
+			// cannot change before it commits. (Pruning keeps the newest
+			// event, so cursors are never reused.)
+			q.sql("SELECT COALESCE(MAX(seq), 0) + ").arg(n).sql(" FROM scim_events WHERE tenant = ").arg(tenant)
 			if err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&last); err != nil {
 				return err
 			}
@@ -198,14 +195,30 @@ func (s *store) record(ctx context.Context, tx querier, tenant string, evs []sci
 		return err
 	}
 	if s.events.writes.Add(1)%pruneEvery == 0 {
-		del := &sqlBuf{d: s.d}
-		del.sql("DELETE FROM scim_events WHERE tenant = ").arg(tenant)
-		del.sql(" AND time < ").arg(s.d.timeArg(s.timestamp().Add(-s.retention)))
-		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
+		if _, err := prune(ctx, tx, s.d, tenant, s.timestamp().Add(-s.retention)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// prune deletes the tenant's events recorded before before, except the
+// newest, which holds the tenant's last cursor (SQLite numbers the next
+// events from it; a reader learns from it that older ones expired). Events are
+// found by cursor (the primary key) from the oldest up to the first that
+// is recent enough, rather than through an index on time that every write
+// would have to update; times follow cursors closely, as both follow
+// commits.
+func prune(ctx context.Context, tx querier, d Dialect, tenant string, before time.Time) (int64, error) {
+	del := &sqlBuf{d: d}
+	del.sql("DELETE FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND seq < COALESCE(")
+	del.sql("(SELECT seq FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND time >= ").arg(d.timeArg(before))
+	del.sql(" ORDER BY seq LIMIT 1), (SELECT MAX(seq) FROM scim_events WHERE tenant = ").arg(tenant).sql("))")
+	res, err := tx.ExecContext(ctx, del.String(), del.args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // committed wakes this process's readers of tenant's feed after a write
@@ -284,26 +297,8 @@ func (s *store) readEvents(ctx context.Context, after int64, limit int) ([]scim.
 	if len(out) > 0 && out[0].Cursor != after+1 {
 		return nil, expired(after)
 	}
-	if len(out) == 0 {
-		// Nothing after the cursor: either nothing new, or every event was
-		// deleted. One statement, so that an event committing meanwhile
-		// cannot pass for a deleted one.
-		q := &sqlBuf{d: s.d}
-		q.sql("SELECT c.seq, (SELECT MAX(e.seq) FROM scim_events e WHERE e.tenant = ").arg(tenant)
-		q.sql(") FROM scim_event_counters c WHERE c.tenant = ").arg(tenant)
-		var last int64
-		var newest sql.NullInt64
-		err := s.conn().QueryRowContext(ctx, q.String(), q.args...).Scan(&last, &newest)
-		if err == sql.ErrNoRows {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if last > after && !newest.Valid {
-			return nil, expired(after)
-		}
-	}
+	// With no event after the cursor there is nothing new: pruning keeps
+	// the newest event, so events after the cursor cannot all be gone.
 	return out, nil
 }
 
@@ -313,12 +308,9 @@ func expired(after int64) error {
 
 func (s *store) lastCursor(ctx context.Context) (int64, error) {
 	q := &sqlBuf{d: s.d}
-	q.sql("SELECT seq FROM scim_event_counters WHERE tenant = ").arg(s.tenant(ctx))
+	q.sql("SELECT COALESCE(MAX(seq), 0) FROM scim_events WHERE tenant = ").arg(s.tenant(ctx))
 	var last int64
 	err := s.conn().QueryRowContext(ctx, q.String(), q.args...).Scan(&last)
-	if err == sql.ErrNoRows {
-		return 0, nil
-	}
 	return last, err
 }
 
@@ -343,19 +335,13 @@ func (s *store) saveCursor(ctx context.Context, consumer string, cursor int64) e
 }
 
 // PruneEvents deletes the events of the tenant of ctx recorded before
-// before, and returns how many it deleted. Writes prune expired events as
+// before (from the oldest to the first recorded at or after it), and
+// returns how many it deleted. Writes prune expired events as
 // they go ([WithEventRetention]); this is for an application that wants
 // to prune on its own schedule too.
 func (us *UserStore) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
 	s := us.s
-	del := &sqlBuf{d: s.d}
-	del.sql("DELETE FROM scim_events WHERE tenant = ").arg(s.tenant(ctx))
-	del.sql(" AND time < ").arg(s.d.timeArg(before.UTC()))
-	res, err := s.conn().ExecContext(ctx, del.String(), del.args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+	return prune(ctx, s.conn(), s.d, s.tenant(ctx), before.UTC())
 }
 
 // RecordsEvents reports whether the stores record events, in the write's
