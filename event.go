@@ -130,13 +130,14 @@ type EventRecorder interface {
 // serves each tenant's events as a feed read from a cursor.
 type EventLog interface {
 	// Events returns, in cursor order, up to limit events of the tenant of
-	// ctx whose Cursor is greater than after (0 reads from the oldest
-	// retained). An event is returned only once its change committed, and
-	// no event with a smaller cursor can commit later, so a reader that
+	// ctx whose Cursor is greater than after (0 reads from the tenant's
+	// first event). An event is returned only once its change committed,
+	// and no event with a smaller cursor can commit later, so a reader that
 	// goes on from the last cursor it got never skips one. An empty result
 	// means there is nothing newer yet. If events after the cursor were
 	// discarded (retention), it returns an error wrapping
-	// [ErrCursorExpired].
+	// [ErrCursorExpired]: a new reader that wants only what happens from
+	// now on starts from [EventLog.LastCursor] instead of 0.
 	Events(ctx context.Context, after int64, limit int) ([]Event, error)
 	// LastCursor returns the cursor of the tenant's newest event, 0 if it
 	// has none: where a reader that has just listed everything starts.

@@ -17,7 +17,12 @@
 // membership and the users' groups back-reference, paging, filters,
 // sorting, the optional [scim.MemberPatcher] and [scim.UserLender] (each
 // checked when the store has it), concurrent writers (run it with -race)
-// and, with [WithTenants], tenant isolation.
+// and, with [WithTenants], tenant isolation. A store that records events
+// ([scim.EventRecorder] and [scim.EventLog]) is checked on its feed, driven
+// through the handler: the events of each kind of write, gapless cursors,
+// pages, no event for a refused or no-op write, tenants' feeds apart, and,
+// when it has them, [scim.EventNotifier] and consumer cursors
+// ([CursorStore]).
 //
 // # Stores that keep some attributes
 //
