@@ -12,13 +12,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/events"
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
@@ -31,8 +34,17 @@ import (
 
 const crashEnv = "SCIMKIT_EVENTS_CRASH_CHILD" // dialect|dsn|tenant
 
-// crashChild is the child's main: it writes until it is killed.
+// crashChild is the child's main: it writes until it is killed, or, with
+// a spec that starts with "consume|", consumes the feed, reporting each
+// event it handles, until it is killed.
 func crashChild(spec string) {
+	consume, block := false, int64(0)
+	if rest, ok := strings.CutPrefix(spec, "consume|"); ok {
+		// consume|K|…: handling event K blocks until the kill (0: never).
+		k, rest, _ := strings.Cut(rest, "|")
+		block, _ = strconv.ParseInt(k, 10, 64)
+		consume, spec = true, rest
+	}
 	dialect, rest, _ := strings.Cut(spec, "|")
 	dsn, tenant, _ := strings.Cut(rest, "|")
 	driver, d := "sqlite", sqlstore.SQLite
@@ -46,6 +58,17 @@ func crashChild(spec string) {
 	}
 	db.SetMaxOpenConns(8)
 	users, groups := sqlstore.New(db, d, sqlstore.WithPartition(func(context.Context) string { return tenant }))
+	if consume {
+		c := events.NewConsumer(users, users, "crash", func(_ context.Context, e scim.Event) error {
+			fmt.Fprintf(os.Stdout, "h %d\n", e.Cursor)
+			if e.Cursor == block {
+				select {} // killed here, in the middle of a batch
+			}
+			return nil
+		}, events.WithBatchSize(7), events.WithPollInterval(10*time.Millisecond))
+		_ = c.Run(context.Background())
+		os.Exit(3)
+	}
 	h := scim.NewHandler(users, groups, scim.WithoutAuthentication())
 	var out sync.Mutex
 	report := func(format string, args ...any) {
@@ -124,7 +147,47 @@ func TestEventsSurviveKill(t *testing.T) {
 				}
 				checkCrashConsistency(t, db, dl.d, tenant, acked)
 			}
+			checkConsumerSurvivesKill(t, db0(t, dl.name, dsn), dl.d, dl.name+"|"+dsn+"|"+tenant, tenant)
 		})
+	}
+}
+
+func db0(t *testing.T, dialect, dsn string) *sql.DB {
+	if dialect == "sqlite" {
+		return reopenSQLite(t, dsn)
+	}
+	return postgresDB(t)
+}
+
+// checkConsumerSurvivesKill runs a consumer in a child, kills it while it
+// handles an event in the middle of a batch (batches are of 7), starts it again
+// and kills it once it has reached the newest event: every event was
+// handled, at least once.
+func checkConsumerSurvivesKill(t *testing.T, db *sql.DB, d sqlstore.Dialect, spec, tenant string) {
+	users, _ := sqlstore.New(db, d, sqlstore.WithPartition(func(context.Context) string { return tenant }))
+	last, err := users.LastCursor(context.Background())
+	require.NoError(t, err)
+	require.Greater(t, last, int64(100))
+	handled := map[int64]bool{}
+	note := func(lines []string) {
+		for _, l := range lines {
+			n, err := strconv.ParseInt(strings.TrimPrefix(l, "h "), 10, 64)
+			require.NoError(t, err, l)
+			handled[n] = true
+		}
+	}
+	stopAt := last/3 + 3
+	note(runAndKillAt(t, fmt.Sprintf("consume|%d|%s", stopAt, spec), fmt.Sprintf("h %d", stopAt)))
+	saved, err := users.LoadCursor(context.Background(), "crash")
+	require.NoError(t, err)
+	require.Less(t, saved, stopAt, "the killed consumer did not save the batch it was in")
+	lines := runAndKillAt(t, "consume|0|"+spec, fmt.Sprintf("h %d", last))
+	note(lines)
+	first, err := strconv.ParseInt(strings.TrimPrefix(lines[0], "h "), 10, 64)
+	require.NoError(t, err)
+	require.Equal(t, saved+1, first, "the restarted consumer resumes after its saved cursor")
+	for c := int64(1); c <= last; c++ {
+		require.True(t, handled[c], "event %d was handled", c)
 	}
 }
 
@@ -133,6 +196,28 @@ func reopenSQLite(t *testing.T, dsn string) *sql.DB {
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// runAndKillAt runs the child until it reports the line stop, kills it,
+// and returns every line it reported.
+func runAndKillAt(t *testing.T, spec, stop string) []string {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), crashEnv+"="+spec)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	var lines []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if sc.Text() == stop {
+			require.NoError(t, cmd.Process.Kill())
+		}
+	}
+	_ = cmd.Wait()
+	require.Contains(t, lines, stop)
+	return lines
 }
 
 // runAndKill runs the child until it reported n writes, kills it, and
