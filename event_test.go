@@ -3,6 +3,7 @@ package scim_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -293,4 +294,25 @@ func TestEventsNotify(t *testing.T) {
 	}
 	c.createUser("ada")
 	<-ch // closed by the write; a hang here fails the test by timeout
+}
+
+// A store without an event feed of its own still hands its writes'
+// events to a sink, after each write.
+func ExampleWithEventSink() {
+	users, groups := memstore.New(memstore.WithEventRetention(0)) // as if it recorded none
+	h := scim.NewHandler(users, groups, scim.WithoutAuthentication(),
+		scim.WithEventSink(func(ctx context.Context, events []scim.Event) {
+			for _, e := range events {
+				fmt.Println(e.Type, e.ChangedAttributes)
+			}
+		}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/Users", strings.NewReader(
+		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada"}`)))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPatch, strings.TrimPrefix(w.Header().Get("Location"), "http://example.com"),
+		strings.NewReader(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false,"name.familyName":"Lovelace"}}]}`)))
+	// Output:
+	// user.created []
+	// user.deactivated []
+	// user.updated [name.familyName]
 }
