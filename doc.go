@@ -52,8 +52,11 @@
 // the attributes a store keeps (see above); [MemberPatcher], on a
 // GroupStore, adds and removes group members without rewriting the member
 // list; [UserLender], on a UserStore, hands users to the response encoder
-// without copying them. The conformance suite (store/storetest) checks
-// every capability a store has.
+// without copying them; [EventRecorder] records the provisioning events
+// of each write ([Event]) in the write's own transaction, and [EventLog]
+// and [EventNotifier] serve them as a feed (package events consumes it,
+// package webhook posts it). The conformance suite (store/storetest)
+// checks every capability a store has.
 //
 // Wrapping a store passes its capabilities on: a type that embeds a
 // store's concrete type, such as struct{ *memstore.UserStore }, has the
