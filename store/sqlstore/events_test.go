@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -18,6 +20,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/events"
 	"github.com/scimkit/scim/store/sqlstore"
+	"github.com/scimkit/scim/webhook"
 )
 
 func post(t testing.TB, h http.Handler, path, body string) string {
@@ -169,5 +172,60 @@ func TestEventsRetentionSQL(t *testing.T) {
 		require.ErrorIs(t, err, scim.ErrCursorExpired)
 		evs := must[[]scim.Event](t)(users.Events(ctx, 3, 10))
 		require.Len(t, evs, 1)
+	})
+}
+
+// Tenant A's webhooks carry A's events only, in order, on both dialects.
+func TestEventsWebhooksPerTenant(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
+		users, groups := newStores(db, d)
+		h := scim.NewHandler(users, groups, scim.WithAuthenticator(scim.AuthenticatorFunc(func(r *http.Request) (context.Context, error) {
+			return withTenant(r.Context(), r.Header.Get("X-Tenant")), nil
+		})))
+		secret := webhook.NewSecret()
+		var mu sync.Mutex
+		var got []scim.Event
+		done := make(chan struct{})
+		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if err := webhook.Verify(secret, r.Header, body, time.Now()); err != nil {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			var msg struct{ Data scim.Event }
+			require.NoError(t, json.Unmarshal(body, &msg))
+			mu.Lock()
+			got = append(got, msg.Data)
+			if len(got) == 2 {
+				close(done)
+			}
+			mu.Unlock()
+		}))
+		defer recv.Close()
+		for _, tenant := range []string{"a", "b", "a", "b"} {
+			w := httptest.NewRecorder()
+			r := httptest.NewRequest(http.MethodPost, "/Users", strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u-`+scim.NewID()+`"}`))
+			r.Header.Set("X-Tenant", tenant)
+			h.ServeHTTP(w, r)
+			require.Equal(t, http.StatusCreated, w.Code)
+		}
+		s, err := webhook.NewSender(recv.URL, secret)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(withTenant(context.Background(), "a"))
+		errc := make(chan error, 1)
+		go func() { errc <- events.NewConsumer(users, users, "webhook", s.Deliver).Run(ctx) }()
+		<-done
+		cancel()
+		require.ErrorIs(t, <-errc, context.Canceled)
+		mu.Lock()
+		defer mu.Unlock()
+		require.Len(t, got, 2)
+		for i, e := range got {
+			assert.Equal(t, int64(i+1), e.Cursor)
+			assert.Equal(t, got[0].Tenant, e.Tenant)
+		}
+		bEvents := must[[]scim.Event](t)(users.Events(withTenant(context.Background(), "b"), 0, 10))
+		require.Len(t, bEvents, 2)
+		assert.NotEqual(t, got[0].Tenant, bEvents[0].Tenant, "B's events went to no one")
 	})
 }
