@@ -61,7 +61,8 @@ func resolveWebhook(flagURL, flagSecret, secretFile string, getenv func(string) 
 		secret = getenv("SCIM_WEBHOOK_SECRET")
 	}
 	if secret == "" {
-		return nil, fmt.Errorf("-webhook needs a secret (SCIM_WEBHOOK_SECRET or -webhook-secret-file), for example %s", webhook.NewSecret())
+		// No suggested secret here: this message goes to the logs.
+		return nil, errors.New(`-webhook needs a secret (SCIM_WEBHOOK_SECRET or -webhook-secret-file): "whsec_" and base64 of 24 to 64 random bytes, such as the output of: echo whsec_$(openssl rand -base64 32)`)
 	}
 	if _, err := webhook.NewSender(url, secret); err != nil {
 		return nil, err
