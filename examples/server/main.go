@@ -240,7 +240,7 @@ func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog
 	defer closeConns()
 	if len(hook) > 0 && hook[0] != nil {
 		hookCtx, stopHooks := context.WithCancel(ctx)
-		wait, err := startWebhooks(hookCtx, hook[0], users, conns, logger)
+		wait, err := startWebhooks(hookCtx, hook[0], users, conns, dsn, logger)
 		if err != nil {
 			stopHooks()
 			ln.Close()

@@ -18,9 +18,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/scimkit/scim"
+
 	"github.com/scimkit/scim/connections"
 	"github.com/scimkit/scim/events"
+	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/webhook"
 )
 
@@ -73,7 +76,7 @@ func resolveWebhook(flagURL, flagSecret, secretFile string, getenv func(string) 
 // startWebhooks delivers the events of the default tenant and of every
 // connection's tenant until ctx is done; wait returns once every delivery
 // has stopped.
-func startWebhooks(ctx context.Context, cfg *webhookConfig, users scim.UserStore, conns connections.Store, logger *slog.Logger) (wait func(), err error) {
+func startWebhooks(ctx context.Context, cfg *webhookConfig, users scim.UserStore, conns connections.Store, dsn string, logger *slog.Logger) (wait func(), err error) {
 	log, ok := users.(scim.EventLog)
 	cursors, ok2 := users.(events.CursorStore)
 	if !ok || !ok2 {
@@ -118,6 +121,15 @@ func startWebhooks(ctx context.Context, cfg *webhookConfig, users scim.UserStore
 			startTenant(c.Tenant)
 		}
 	}
+	if su, ok := users.(*sqlstore.UserStore); ok && isPostgres(dsn) {
+		// Other replicas' writes wake the consumers through NOTIFY, on a
+		// connection of its own; without it they poll.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			listen(ctx, su, dsn, logger)
+		}()
+	}
 	startTenant("")
 	scan()
 	wg.Add(1)
@@ -136,4 +148,27 @@ func startWebhooks(ctx context.Context, cfg *webhookConfig, users scim.UserStore
 	}()
 	logger.Info("posting provisioning events", "url", cfg.url)
 	return wg.Wait, nil
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// listen runs users.Listen until ctx is done, reconnecting after a failure.
+func listen(ctx context.Context, users *sqlstore.UserStore, dsn string, logger *slog.Logger) {
+	for ctx.Err() == nil {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err == nil {
+			err = users.Listen(ctx, conn)
+			conn.Close(context.WithoutCancel(ctx))
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		logger.Warn("webhook: listening for other replicas' events", "error", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
 }
