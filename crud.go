@@ -18,11 +18,13 @@ func create[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *
 			return
 		}
 	}
-	created, err := store.Create(h.writeContext(r.Context(), rt), res)
+	ctx, change := h.beginChange(h.writeContext(r.Context(), rt), r, changeCreate, rt, nil)
+	created, err := store.Create(ctx, res)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
+	h.endChange(ctx, change, written(created))
 	writeResource(h, w, r, rt, http.StatusCreated, created, h.projection(r, rt))
 }
 
@@ -52,7 +54,9 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 		return
 	}
 	ctx := r.Context()
-	old, err := store.Get(ctx, id, ReadOptions{SkipMembership: true})
+	// With events, a group's members before the write are needed for the
+	// membership changes.
+	old, err := store.Get(ctx, id, ReadOptions{SkipMembership: !h.ev.on || rt != h.groupRT})
 	if err != nil {
 		h.writeError(w, r, notFoundAs(err, rt, id))
 		return
@@ -72,15 +76,21 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 			return
 		}
 	}
-	stored, err := store.Replace(h.writeContext(ctx, rt), res, ver)
+	cctx, change := h.beginChange(h.writeContext(ctx, rt), r, changeReplace, rt, any(old))
+	stored, err := store.Replace(cctx, res, ver)
 	if err != nil {
 		h.writeError(w, r, notFoundAs(err, rt, id))
 		return
 	}
+	h.endChange(cctx, change, written(stored))
 	writeResource(h, w, r, rt, http.StatusOK, stored, h.projection(r, rt))
 }
 
 func remove[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
+	if h.ev.on {
+		removeWithEvents(h, w, r, rt, store, id)
+		return
+	}
 	ctx := r.Context()
 	ver, err := versionUnread(ctx, ifMatchOf(r), store, id)
 	if err != nil {

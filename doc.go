@@ -55,8 +55,12 @@
 // does not touch members (a rename) without reading or rewriting them;
 // [UserLender], on a UserStore, hands users to the response encoder
 // without copying them; [GroupDisplayNameEnforcer], on a GroupStore,
-// keeps group displayNames unique per tenant atomically (see below). The
-// conformance suite (store/storetest) checks every capability a store has.
+// keeps group displayNames unique per tenant atomically (see below);
+// [EventRecorder] records the provisioning events of each write ([Event])
+// in the write's own transaction, and [EventLog] and [EventNotifier] serve
+// them as a feed (package events consumes it, package webhook posts it).
+// The conformance suite (store/storetest) checks every capability a store
+// has.
 //
 // # Unique group names
 //

@@ -44,6 +44,7 @@ func NewHandler(users UserStore, groups GroupStore, opts ...Option) http.Handler
 	if !c.duplicateGroupNames && needsGroupNameGuard(groups) {
 		h.groups = uniqueGroupNames{GroupStore: groups, rt: h.groupRT}
 	}
+	h.setupEvents(users, groups)
 	return h
 }
 
@@ -60,6 +61,8 @@ type handler struct {
 	// userLender is users' optional UserLender: it reads users without
 	// copying them.
 	userLender UserLender
+	// ev says whether writes produce events (event_handler.go).
+	ev eventState
 	// base caches baseURL's result.
 	base atomic.Pointer[baseURLCache]
 }

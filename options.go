@@ -42,6 +42,7 @@ type config struct {
 	maxFilterCost       int           // WithMaxFilterCost
 	bulkTimeout         time.Duration // WithBulkTimeout
 	maxPageMembers      int           // WithMaxPageMembers
+	eventSink           func(ctx context.Context, events []Event)
 }
 
 // The defaults of the options, the one place they are defined; the

@@ -84,11 +84,16 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				h.writeError(w, r, notFoundAs(err, rt, id))
 				return
 			}
-			g, err := h.memberPatcher.PatchMembers(ctx, id, add, del, ver)
+			cctx, change := h.beginChange(ctx, r, changeMembers, rt, nil)
+			if change != nil {
+				change.add, change.remove = add, del
+			}
+			g, err := h.memberPatcher.PatchMembers(cctx, id, add, del, ver)
 			if err != nil {
 				h.writeError(w, r, notFoundAs(err, rt, id))
 				return
 			}
+			h.endChange(cctx, change, Written{Group: g})
 			if noContent {
 				writeNoContent(w, g.Meta.Version)
 				return
@@ -160,12 +165,13 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 					return
 				}
 			}
+			cctx, change := h.beginChange(h.writeContext(ctx, rt), r, changeReplace, rt, any(cur))
 			if keepMembers {
 				var g *Group
-				g, err = h.memberPreserver.ReplaceKeepingMembers(h.writeContext(ctx, rt), any(next).(*Group), curVer)
+				g, err = h.memberPreserver.ReplaceKeepingMembers(cctx, any(next).(*Group), curVer)
 				result, _ = any(g).(*R)
 			} else {
-				result, err = store.Replace(h.writeContext(ctx, rt), next, curVer)
+				result, err = store.Replace(cctx, next, curVer)
 			}
 			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() {
 				if attempt+1 >= maxPatchAttempts {
@@ -186,6 +192,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				h.writeError(w, r, notFoundAs(err, rt, id))
 				return
 			}
+			h.endChange(cctx, change, written(result))
 		}
 		if noContent {
 			writeNoContent(w, metaOf(result).Version)

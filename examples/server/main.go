@@ -10,6 +10,12 @@
 // An empty token is an error: the server never starts without
 // authentication.
 //
+// -webhook URL posts every provisioning event (user.created,
+// user.deactivated, group.members_added…) to URL as a Standard Webhook,
+// signed with the secret of SCIM_WEBHOOK_SECRET or -webhook-secret-file,
+// in order per tenant, from a cursor kept in the database (see
+// webhook.go).
+//
 // -db chooses the store: a SQLite file (the default, scimkit.db in the
 // working directory, so data survives a restart), "memory" for the
 // in-memory store, or a postgres:// URL for PostgreSQL.
@@ -59,6 +65,9 @@ func main() {
 	token := flag.String("token", "", "bearer token clients must send; prefer $SCIM_TOKEN or -token-file, since a flag is visible in the process list")
 	tokenFile := flag.String("token-file", "", "file whose first line is the bearer token")
 	db := flag.String("db", "scimkit.db", `store: a SQLite file path, "memory", or a postgres:// URL`)
+	hookURL := flag.String("webhook", "", "post provisioning events to this URL as signed Standard Webhooks (or $SCIM_WEBHOOK_URL)")
+	hookSecret := flag.String("webhook-secret", "", "the webhooks' whsec_ secret; prefer $SCIM_WEBHOOK_SECRET or -webhook-secret-file, since a flag is visible in the process list")
+	hookSecretFile := flag.String("webhook-secret-file", "", "file whose first line is the webhooks' whsec_ secret")
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -66,6 +75,14 @@ func main() {
 	if err != nil {
 		logger.Error("no usable bearer token", "error", err)
 		os.Exit(2)
+	}
+	hook, err := resolveWebhook(*hookURL, *hookSecret, *hookSecretFile, os.Getenv)
+	if err != nil {
+		logger.Error("webhook", "error", err)
+		os.Exit(2)
+	}
+	if *hookSecret != "" {
+		logger.Warn("the -webhook-secret flag shows the secret in the process list; set SCIM_WEBHOOK_SECRET or use -webhook-secret-file instead")
 	}
 	if *token != "" {
 		logger.Warn("the -token flag shows the token in the process list; set SCIM_TOKEN or use -token-file instead")
@@ -77,7 +94,7 @@ func main() {
 		}
 		fmt.Printf("generated bearer token: %s\n", tok)
 	}
-	if err := run(*addr, tok, *db, logger); err != nil {
+	if err := run(*addr, tok, *db, logger, hook); err != nil {
 		logger.Error("server failed", "error", err)
 		os.Exit(1)
 	}
@@ -132,14 +149,14 @@ func sizePool(db *sql.DB, d sqlstore.Dialect) {
 	db.SetConnMaxLifetime(time.Hour)
 }
 
-func run(addr, token, dsn string, logger *slog.Logger) error {
+func run(addr, token, dsn string, logger *slog.Logger, hook *webhookConfig) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	return serve(ctx, ln, token, dsn, logger)
+	return serve(ctx, ln, token, dsn, logger, hook)
 }
 
 // resolveToken returns the bearer token from, in this order, the -token
@@ -207,8 +224,8 @@ func newHTTPServer(h http.Handler) *http.Server {
 
 // serve serves SCIM on ln until ctx is done, then shuts down cleanly. It
 // accepts token, unless it is empty, and the credentials of the connections
-// in the database.
-func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog.Logger) error {
+// in the database. With a hook, it posts the provisioning events there.
+func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog.Logger, hook ...*webhookConfig) error {
 	users, groups, closeDB, err := openStores(ctx, dsn)
 	if err != nil {
 		ln.Close()
@@ -221,6 +238,18 @@ func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog
 		return err
 	}
 	defer closeConns()
+	if len(hook) > 0 && hook[0] != nil {
+		hookCtx, stopHooks := context.WithCancel(ctx)
+		wait, err := startWebhooks(hookCtx, hook[0], users, conns, dsn, logger)
+		if err != nil {
+			stopHooks()
+			ln.Close()
+			return err
+		}
+		// Deliveries stop before the database closes.
+		defer wait()
+		defer stopHooks()
+	}
 	h := scim.NewHandler(users, groups, append(authOptions(conns, token, logger), scim.WithLogger(logger))...)
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))

@@ -90,7 +90,9 @@ func (s *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, er
 		p.addMemberOf(k, r)
 	}
 	p.groupOrder.push(r)
-	return groupOut(r, scim.ReadOptions{}), nil
+	out := groupOut(r, scim.ReadOptions{})
+	p.record(s.b, s.b.change(ctx).Events(scim.Written{Group: out}))
+	return out, nil
 }
 
 // Replace replaces the group whose id is g.ID by a copy of g, keeping its
@@ -170,7 +172,9 @@ func (s *GroupStore) replace(ctx context.Context, g *scim.Group, ifVersion strin
 		Version:      p.nextVersion(),
 	}
 	r.g = n.g
-	return groupOut(r, scim.ReadOptions{SkipMembership: keepMembers}), nil
+	out := groupOut(r, scim.ReadOptions{SkipMembership: keepMembers})
+	p.record(s.b, s.b.change(ctx).Events(scim.Written{Group: out}))
+	return out, nil
 }
 
 // checkMembers returns an error wrapping scim.ErrMemberNotFound, when ctx
@@ -212,6 +216,9 @@ func (s *GroupStore) Delete(ctx context.Context, id string, ifVersion string) er
 	if ifVersion != "" && ifVersion != r.g.Meta.Version {
 		return errVersion("group", id)
 	}
+	if ch := s.b.change(ctx); ch != nil {
+		p.record(s.b, ch.Events(scim.Written{FormerGroups: p.formerGroups(id)}))
+	}
 	delete(p.groups, id)
 	p.groupNames.remove(foldKey(r.g.DisplayName), r)
 	if r.g.ExternalID != "" {
@@ -250,23 +257,33 @@ func (s *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sci
 			}
 		}
 	}
+	ch := s.b.change(ctx)
+	var added, removed []string
 	changed := false
 	for _, m := range add {
 		if k := foldKey(m.Value); r.members.add(k, m) {
 			p.addMemberOf(k, r)
 			changed = true
+			if ch != nil {
+				added = append(added, m.Value)
+			}
 		}
 	}
 	for _, v := range remove {
 		if k := foldKey(v); r.members.remove(k) {
 			p.removeMemberOf(k, r)
 			changed = true
+			if ch != nil {
+				removed = append(removed, v)
+			}
 		}
 	}
 	if changed {
 		r.touch(p)
 	}
-	return groupOut(r, scim.ReadOptions{SkipMembership: true}), nil
+	out := groupOut(r, scim.ReadOptions{SkipMembership: true})
+	p.record(s.b, ch.Events(scim.Written{Group: out, MembersAdded: added, MembersRemoved: removed}))
+	return out, nil
 }
 
 // List returns the page of groups that q selects. Equality on id,

@@ -30,7 +30,9 @@ import (
 type Option func(*config)
 
 type config struct {
-	partition func(ctx context.Context) string
+	partition    func(ctx context.Context) string
+	retention    int
+	retentionSet bool
 }
 
 // WithPartition partitions the data by the key that partition derives from
@@ -56,7 +58,10 @@ func New(opts ...Option) (*UserStore, *GroupStore) {
 	if c.partition == nil {
 		c.partition = scim.TenantFromContext
 	}
-	b := &backend{partitionOf: c.partition}
+	if !c.retentionSet {
+		c.retention = DefaultEventRetention
+	}
+	b := &backend{partitionOf: c.partition, retention: c.retention}
 	b.parts.Store(&map[string]*partition{})
 	return &UserStore{b: b}, &GroupStore{b: b}
 }
@@ -85,6 +90,12 @@ var (
 
 type backend struct {
 	partitionOf func(ctx context.Context) string
+	// retention is the number of events kept per partition; 0 records
+	// none (events.go).
+	retention int
+	// cursors are the consumers' cursors by partition and name.
+	cursorMu sync.Mutex
+	cursors  map[[2]string]int64
 	// parts is replaced, never changed, when a partition is added, so that
 	// finding a partition takes no lock on the read path.
 	parts   atomic.Pointer[map[string]*partition]
@@ -109,6 +120,7 @@ func (b *backend) partition(ctx context.Context, create bool) *partition {
 		return p
 	}
 	p := newPartition()
+	p.key = key
 	parts := make(map[string]*partition, len(old)+1)
 	for k, v := range old {
 		parts[k] = v
@@ -134,6 +146,10 @@ type partition struct {
 	mu sync.RWMutex
 	// version is the last version number given out in the partition.
 	version uint64
+	// key is the partition's key, the tenant of its events.
+	key string
+	// log is the partition's event feed (events.go).
+	log eventLog
 
 	users     map[string]*userRec
 	userOrder order[*userRec]

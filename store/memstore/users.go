@@ -79,7 +79,9 @@ func (s *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, error
 		p.userExt.add(c.ExternalID, r)
 	}
 	p.userOrder.push(r)
-	return p.userOut(r, scim.ReadOptions{}), nil
+	out := p.userOut(r, scim.ReadOptions{})
+	p.record(s.b, s.b.change(ctx).Events(scim.Written{User: out}))
+	return out, nil
 }
 
 // Replace replaces the user whose id is u.ID by a copy of u, keeping its
@@ -124,7 +126,9 @@ func (s *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string)
 		LastModified: now(r.u.Meta.LastModified),
 		Version:      p.nextVersion(),
 	}
-	return p.userOut(r, scim.ReadOptions{}), nil
+	out := p.userOut(r, scim.ReadOptions{})
+	p.record(s.b, s.b.change(ctx).Events(scim.Written{User: out}))
+	return out, nil
 }
 
 // Delete removes the user with the given id and removes it from the members
@@ -142,6 +146,9 @@ func (s *UserStore) Delete(ctx context.Context, id string, ifVersion string) err
 	}
 	if ifVersion != "" && ifVersion != r.u.Meta.Version {
 		return errVersion("user", id)
+	}
+	if ch := s.b.change(ctx); ch != nil {
+		p.record(s.b, ch.Events(scim.Written{FormerGroups: p.formerGroups(id)}))
 	}
 	p.unlinkMember(s.b, id)
 	delete(p.users, id)

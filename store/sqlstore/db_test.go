@@ -36,6 +36,10 @@ var pg struct {
 }
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(crashEnv); spec != "" {
+		crashChild(spec) // never returns: it writes until it is killed
+		os.Exit(3)
+	}
 	code := m.Run()
 	if pg.cleanup != nil {
 		pg.cleanup()

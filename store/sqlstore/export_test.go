@@ -98,7 +98,7 @@ func SeedMembers(ctx context.Context, db *sql.DB, d Dialect, tenant, groupID str
 	for i, m := range members {
 		ms[i] = scim.MultiValue{Value: m, Type: "User"}
 	}
-	if _, err := insertMembers(ctx, tx, d, tenant, groupID, ms); err != nil {
+	if _, err := insertMembers(ctx, tx, d, tenant, groupID, ms, nil); err != nil {
 		return err
 	}
 	return tx.Commit()

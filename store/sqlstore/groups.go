@@ -89,8 +89,9 @@ func uniqueMembers(members []scim.MultiValue) []scim.MultiValue {
 }
 
 // insertMembers inserts members of a group, skipping those already there,
-// and returns how many it inserted.
-func insertMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID string, members []scim.MultiValue) (int64, error) {
+// and returns how many it inserted; with inserted, it also appends their
+// values to it.
+func insertMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID string, members []scim.MultiValue, inserted *[]string) (int64, error) {
 	var n int64
 	// 7 parameters a row.
 	err := inChunks(members, 500, func(ms []scim.MultiValue) error {
@@ -104,6 +105,13 @@ func insertMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID s
 			q.sql(", ").arg(nullStr(m.Display)).sql(", ").arg(nullStr(m.Type)).sql(", ").arg(nullStr(m.Ref)).sql(")")
 		}
 		q.sql(" ON CONFLICT (tenant, group_id, member_id) DO NOTHING")
+		if inserted != nil {
+			q.sql(" RETURNING member_id")
+			ids, err := queryStrings(ctx, tx, q, true)
+			*inserted = append(*inserted, ids...)
+			n += int64(len(ids))
+			return err
+		}
 		res, err := tx.ExecContext(ctx, q.String(), q.args...)
 		if err != nil {
 			return err
@@ -182,6 +190,13 @@ func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, e
 	doc, search, members := w.doc, w.search, w.members
 	tenant, id, now := s.tenant(ctx), newID(), s.timestamp()
 	unique := scim.UniqueGroupDisplayNamesFromContext(ctx)
+	out := new(scim.Group)
+	if err := decodeGroup(doc, out); err != nil {
+		return nil, err
+	}
+	out.ID, out.Members = id, members
+	out.Meta = scim.Meta{Created: now, LastModified: now, Version: etag(1)}
+	ch := s.change(ctx)
 	err = s.write(ctx, func(tx querier) error {
 		if err := requireMembers(ctx, tx, s.d, tenant, "", members); err != nil {
 			return err
@@ -198,18 +213,15 @@ func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, e
 		if _, err := tx.ExecContext(ctx, q.String(), q.args...); err != nil {
 			return conflict(err, "create group")
 		}
-		_, err := insertMembers(ctx, tx, s.d, tenant, id, members)
-		return err
+		if _, err := insertMembers(ctx, tx, s.d, tenant, id, members, nil); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{Group: out}))
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := new(scim.Group)
-	if err := decodeGroup(doc, out); err != nil {
-		return nil, err
-	}
-	out.ID, out.Members = id, members
-	out.Meta = scim.Meta{Created: now, LastModified: now, Version: etag(1)}
+	s.committed(ch, tenant)
 	return out, nil
 }
 
@@ -239,6 +251,7 @@ func (gs *GroupStore) replace(ctx context.Context, g *scim.Group, ifVersion stri
 	tenant, now := s.tenant(ctx), s.timestamp()
 	unique := scim.UniqueGroupDisplayNamesFromContext(ctx)
 	out := new(scim.Group)
+	ch := s.change(ctx)
 	err = s.write(ctx, func(tx querier) error {
 		if err := checkGroupName(ctx, tx, s.d, tenant, g.ID, g.DisplayName, unique); err != nil {
 			return err
@@ -271,25 +284,29 @@ func (gs *GroupStore) replace(ctx context.Context, g *scim.Group, ifVersion stri
 			return conflict(err, "replace group")
 		}
 		if keepMembers {
-			return decodeInto(doc, out, g.ID, created.t, now, version)
+			if err := decodeInto(doc, out, g.ID, created.t, now, version); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, tenant, ch.Events(scim.Written{Group: out}))
 		}
 		del := &sqlBuf{d: s.d}
 		del.sql("DELETE FROM scim_group_members WHERE tenant = ").arg(tenant).sql(" AND group_id = ").arg(g.ID)
 		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
 			return err
 		}
-		if _, err := insertMembers(ctx, tx, s.d, tenant, g.ID, members); err != nil {
+		if _, err := insertMembers(ctx, tx, s.d, tenant, g.ID, members, nil); err != nil {
 			return err
 		}
 		if err := decodeInto(doc, out, g.ID, created.t, now, version); err != nil {
 			return err
 		}
 		out.Members = members
-		return nil
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{Group: out}))
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.committed(ch, tenant)
 	return out, nil
 }
 
@@ -308,7 +325,8 @@ func decodeInto(doc []byte, out *scim.Group, id string, created, lastModified ti
 func (gs *GroupStore) Delete(ctx context.Context, id string, ifVersion string) error {
 	s := gs.s
 	tenant, now := s.tenant(ctx), s.timestamp()
-	return s.write(ctx, func(tx querier) error {
+	ch := s.change(ctx)
+	err := s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("DELETE FROM scim_groups WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(id)
 		cond, ok := versionCond(q, ifVersion)
@@ -330,8 +348,16 @@ func (gs *GroupStore) Delete(ctx context.Context, id string, ifVersion string) e
 		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
 			return err
 		}
-		return removeMember(ctx, tx, s.d, tenant, id, now)
+		former, err := removeMember(ctx, tx, s.d, tenant, id, now, ch != nil)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{FormerGroups: former}))
 	})
+	if err == nil {
+		s.committed(ch, tenant)
+	}
+	return err
 }
 
 // PatchMembers implements [scim.MemberPatcher]: it inserts and deletes
@@ -341,7 +367,10 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 	s := gs.s
 	tenant, now := s.tenant(ctx), s.timestamp()
 	add = uniqueMembers(add)
-	if s.d == Postgres && ifVersion == "" && len(add)+len(remove) <= maxOneStatementMembers {
+	ch := s.change(ctx)
+	// The one-statement form does not know which rows it changed, which
+	// the events of a change name: with events it takes the transaction.
+	if s.d == Postgres && ch == nil && ifVersion == "" && len(add)+len(remove) <= maxOneStatementMembers {
 		return gs.patchMembersOneStatement(ctx, tenant, groupID, add, remove, now)
 	}
 	var out *scim.Group
@@ -362,7 +391,12 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 		if ifVersion != "" && ifVersion != g.Meta.Version {
 			return fmt.Errorf("sqlstore: group %q: %w", groupID, scim.ErrPreconditionFailed)
 		}
-		changed, err := insertMembers(ctx, tx, s.d, tenant, groupID, add)
+		var added, removed []string
+		var addedTo *[]string
+		if ch != nil {
+			addedTo = &added
+		}
+		changed, err := insertMembers(ctx, tx, s.d, tenant, groupID, add, addedTo)
 		if err != nil {
 			return err
 		}
@@ -377,6 +411,13 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 				del.arg(id)
 			}
 			del.sql(")")
+			if ch != nil {
+				del.sql(" RETURNING member_id")
+				gone, err := queryStrings(ctx, tx, del, true)
+				removed = append(removed, gone...)
+				changed += int64(len(gone))
+				return err
+			}
 			res, err := tx.ExecContext(ctx, del.String(), del.args...)
 			if err != nil {
 				return err
@@ -399,11 +440,12 @@ func (gs *GroupStore) PatchMembers(ctx context.Context, groupID string, add []sc
 			g.Meta.LastModified, g.Meta.Version = now, etag(version)
 		}
 		out = g
-		return nil
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{Group: g, MembersAdded: added, MembersRemoved: removed}))
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.committed(ch, tenant)
 	return out, nil
 }
 

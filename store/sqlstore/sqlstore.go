@@ -35,9 +35,11 @@ import (
 type Option func(*config)
 
 type config struct {
-	partition func(context.Context) string
-	now       func() time.Time
-	maxScan   int
+	partition    func(context.Context) string
+	now          func() time.Time
+	maxScan      int
+	retention    time.Duration // events.go
+	retentionSet bool
 }
 
 // DefaultMaxScan is the default of [WithMaxScan].
@@ -78,6 +80,7 @@ type store struct {
 	// SQLITE_BUSY.
 	writeMu sync.Mutex
 	stmts   stmtCache
+	events  eventState
 }
 
 // New returns a UserStore and a GroupStore on db, whose tables [Migrate]
@@ -91,6 +94,9 @@ func New(db *sql.DB, d Dialect, opts ...Option) (*UserStore, *GroupStore) {
 	}}
 	for _, o := range opts {
 		o(&s.config)
+	}
+	if !s.retentionSet {
+		s.retention = DefaultEventRetention
 	}
 	return &UserStore{s: s}, &GroupStore{s: s}
 }

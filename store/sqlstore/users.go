@@ -133,6 +133,13 @@ func (us *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, erro
 		return nil, err
 	}
 	tenant, id, now := s.tenant(ctx), newID(), s.timestamp()
+	out := new(scim.User)
+	if err := decodeUser(w.doc, out); err != nil {
+		return nil, err
+	}
+	out.ID = id
+	out.Meta = scim.Meta{Created: now, LastModified: now, Version: etag(1)}
+	ch := s.change(ctx)
 	err = s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("INSERT INTO scim_users (tenant, id, version, created, last_modified, user_name, user_name_key,",
@@ -146,17 +153,15 @@ func (us *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, erro
 		if err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&seq); err != nil {
 			return conflict(err, "create user")
 		}
-		return insertValues(ctx, tx, s.d, tenant, seq, w.values)
+		if err := insertValues(ctx, tx, s.d, tenant, seq, w.values); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{User: out}))
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := new(scim.User)
-	if err := decodeUser(w.doc, out); err != nil {
-		return nil, err
-	}
-	out.ID = id
-	out.Meta = scim.Meta{Created: now, LastModified: now, Version: etag(1)}
+	s.committed(ch, tenant)
 	return out, nil
 }
 
@@ -204,6 +209,7 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 	// under the row's lock (SQLite: the write lock).
 	oneStatement := s.d == Postgres && ifVersion != ""
 	out := new(scim.User)
+	ch := s.change(ctx)
 	err = s.write(ctx, func(tx querier) error {
 		var (
 			oldDoc []byte
@@ -293,13 +299,18 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 		out.ID = u.ID
 		out.Meta = scim.Meta{Created: created.t, LastModified: now, Version: etag(version)}
 		if s.d == Postgres {
-			return setGroups(out, groups)
+			if err := setGroups(out, groups); err != nil {
+				return err
+			}
+		} else if err := loadUserGroups(ctx, tx, s.d, tenant, []*scim.User{out}); err != nil {
+			return err
 		}
-		return loadUserGroups(ctx, tx, s.d, tenant, []*scim.User{out})
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{User: out}))
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.committed(ch, tenant)
 	return out, nil
 }
 
@@ -324,7 +335,8 @@ func employeeNumber(u *scim.User) string {
 func (us *UserStore) Delete(ctx context.Context, id string, ifVersion string) error {
 	s := us.s
 	tenant, now := s.tenant(ctx), s.timestamp()
-	return s.write(ctx, func(tx querier) error {
+	ch := s.change(ctx)
+	err := s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
 		q.sql("DELETE FROM scim_users WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(id)
 		cond, ok := versionCond(q, ifVersion)
@@ -345,13 +357,23 @@ func (us *UserStore) Delete(ctx context.Context, id string, ifVersion string) er
 		if _, err := tx.ExecContext(ctx, del.String(), del.args...); err != nil {
 			return err
 		}
-		return removeMember(ctx, tx, s.d, tenant, id, now)
+		former, err := removeMember(ctx, tx, s.d, tenant, id, now, ch != nil)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, tenant, ch.Events(scim.Written{FormerGroups: former}))
 	})
+	if err == nil {
+		s.committed(ch, tenant)
+	}
+	return err
 }
 
 // removeMember removes id from the members of every group of tenant, and
-// gives each group it was in a new version.
-func removeMember(ctx context.Context, tx querier, d Dialect, tenant, id string, now time.Time) error {
+// gives each group it was in a new version. With wantIDs, it returns the
+// ids of those groups.
+func removeMember(ctx context.Context, tx querier, d Dialect, tenant, id string, now time.Time, wantIDs bool) ([]string, error) {
+	var ids []string
 	sub := func(q *sqlBuf) {
 		q.sql("SELECT m.group_id FROM scim_group_members m WHERE m.tenant = ").arg(tenant)
 		q.sql(" AND m.member_key = ").arg(fold(id)).sql(" AND m.member_id = ").arg(id)
@@ -363,12 +385,16 @@ func removeMember(ctx context.Context, tx querier, d Dialect, tenant, id string,
 		q.sql("SELECT g.id FROM scim_groups g WHERE g.tenant = ").arg(tenant).sql(" AND g.id IN (")
 		sub(q)
 		q.sql(") ORDER BY g.id", lock)
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
-			return err
+		var err error
+		if ids, err = queryStrings(ctx, tx, q, wantIDs); err != nil {
+			return nil, err
 		}
-		if err := rows.Close(); err != nil {
-			return err
+	} else if wantIDs {
+		q := &sqlBuf{d: d}
+		sub(q)
+		var err error
+		if ids, err = queryStrings(ctx, tx, q, true); err != nil {
+			return nil, err
 		}
 	}
 	q := &sqlBuf{d: d}
@@ -377,13 +403,35 @@ func removeMember(ctx context.Context, tx querier, d Dialect, tenant, id string,
 	sub(q)
 	q.sql(")")
 	if _, err := tx.ExecContext(ctx, q.String(), q.args...); err != nil {
-		return err
+		return nil, err
 	}
 	del := &sqlBuf{d: d}
 	del.sql("DELETE FROM scim_group_members WHERE tenant = ").arg(tenant)
 	del.sql(" AND member_key = ").arg(fold(id)).sql(" AND member_id = ").arg(id)
 	_, err := tx.ExecContext(ctx, del.String(), del.args...)
-	return err
+	return ids, err
+}
+
+// queryStrings runs q, whose rows are one string each, and returns them if
+// keep is set (otherwise it only runs q, for its locks).
+func queryStrings(ctx context.Context, tx querier, q *sqlBuf, keep bool) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for keep && rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
 }
 
 // querier is a *sql.DB or a *sql.Tx, possibly behind the statement cache.

@@ -18,7 +18,12 @@
 // sorting, the optional [scim.MemberPatcher],
 // [scim.MemberPreservingReplacer] and [scim.UserLender] (each checked
 // when the store has it), concurrent writers (run it with -race)
-// and, with [WithTenants], tenant isolation.
+// and, with [WithTenants], tenant isolation. A store that records events
+// ([scim.EventRecorder] and [scim.EventLog]) is checked on its feed, driven
+// through the handler: the events of each kind of write, gapless cursors,
+// pages, no event for a refused or no-op write, tenants' feeds apart, and,
+// when it has them, [scim.EventNotifier] and consumer cursors
+// ([CursorStore]).
 //
 // Members that name nothing: with [scim.ContextWithMemberCheck], a group
 // store must refuse them (with an error wrapping [scim.ErrMemberNotFound],
@@ -219,4 +224,7 @@ var tests = []test{
 	{"ConcurrentReplaceMembers", testConcurrentReplaceMembers},
 	{"ConcurrentPatchMembers", testConcurrentPatchMembers},
 	{"TenantIsolation", testTenantIsolation},
+	{"EventFeed", testEventFeed},
+	{"EventNotify", testEventNotify},
+	{"EventCursors", testEventCursors},
 }

@@ -1,0 +1,434 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/scimkit/scim"
+)
+
+// The event feed, a transactional outbox: a write inserts its events into
+// scim_events in its own transaction, so after any crash an event exists
+// if and only if its change committed.
+//
+// Cursors come from a per-tenant counter row (scim_event_counters) that the
+// write increments just before committing. The row lock it takes is held
+// until the commit, so the tenant's next write gets the next cursor only
+// after this one committed: cursors are gapless and in commit order, and a
+// reader that reads "cursor > last" never skips an event that commits late
+// (as it would with a database sequence, whose values are not handed out
+// in commit order). The price is that a tenant's writes serialise for the
+// last statements of their transactions. That is PostgreSQL; SQLite has
+// one writer at a time anyway, so there a write numbers its events after
+// the tenant's newest event, which pruning always keeps.
+
+// DefaultEventRetention is how long [New]'s stores keep events unless told
+// otherwise with [WithEventRetention].
+const DefaultEventRetention = 7 * 24 * time.Hour
+
+// WithEventRetention keeps events for d; older ones are deleted as new
+// ones are written, and a reader whose cursor is older gets
+// [scim.ErrCursorExpired]. With d <= 0 the stores record no events at all
+// (RecordsEvents reports false). The default is [DefaultEventRetention].
+func WithEventRetention(d time.Duration) Option {
+	return func(c *config) { c.retention = d; c.retentionSet = true }
+}
+
+// pruneEvery is how many recording writes of a process go by between two
+// deletions of expired events of the writing tenant.
+const pruneEvery = 256
+
+var pgEventsMigration = migration{version: 4, stmts: []string{
+	`CREATE TABLE scim_event_counters (
+	tenant TEXT COLLATE "C" PRIMARY KEY,
+	seq BIGINT NOT NULL
+)`,
+	`CREATE TABLE scim_events (
+	tenant TEXT COLLATE "C" NOT NULL,
+	seq BIGINT NOT NULL,
+	id TEXT COLLATE "C" NOT NULL,
+	time TIMESTAMPTZ NOT NULL,
+	type TEXT COLLATE "C" NOT NULL,
+	resource_type TEXT COLLATE "C" NOT NULL,
+	resource_id TEXT COLLATE "C" NOT NULL,
+	data TEXT NOT NULL,
+	PRIMARY KEY (tenant, seq)
+)`,
+	`CREATE TABLE scim_event_consumers (
+	tenant TEXT COLLATE "C" NOT NULL,
+	name TEXT COLLATE "C" NOT NULL,
+	seq BIGINT NOT NULL,
+	updated TIMESTAMPTZ NOT NULL,
+	PRIMARY KEY (tenant, name)
+)`,
+}}
+
+var sqliteEventsMigration = migration{version: 4, stmts: []string{
+	`CREATE TABLE scim_events (
+	tenant TEXT NOT NULL,
+	seq INTEGER NOT NULL,
+	id TEXT NOT NULL,
+	time TEXT NOT NULL,
+	type TEXT NOT NULL,
+	resource_type TEXT NOT NULL,
+	resource_id TEXT NOT NULL,
+	data TEXT NOT NULL,
+	PRIMARY KEY (tenant, seq)
+) WITHOUT ROWID`,
+	`CREATE TABLE scim_event_consumers (
+	tenant TEXT NOT NULL,
+	name TEXT NOT NULL,
+	seq INTEGER NOT NULL,
+	updated TEXT NOT NULL,
+	PRIMARY KEY (tenant, name)
+)`,
+}}
+
+// eventState is the in-process part of the feed.
+type eventState struct {
+	writes atomic.Int64 // recording writes, for pruning
+	mu     sync.Mutex
+	wake   map[string]chan struct{} // by tenant
+}
+
+// change returns the Change of a write made with ctx, or nil when the
+// stores record no events.
+func (s *store) change(ctx context.Context) *scim.Change {
+	if s.retention <= 0 {
+		return nil
+	}
+	return scim.ChangeFromContext(ctx)
+}
+
+// record writes evs, the events of the write that tx makes, with their
+// cursors. It is the write's last statements: on PostgreSQL one statement
+// a hundred events (counter, notification and rows), on SQLite two (the
+// newest cursor, the rows).
+func (s *store) record(ctx context.Context, tx querier, tenant string, evs []scim.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	err := inChunks(evs, 100, func(evs []scim.Event) error {
+		n := int64(len(evs))
+		rows := make([]string, len(evs))
+		for i := range evs {
+			// The row's tenant and seq columns are the event's; its JSON
+			// leaves them out (a reader sets them from the columns).
+			e := evs[i]
+			e.Cursor, e.Tenant = 0, ""
+			data, err := json.Marshal(&e)
+			if err != nil {
+				return err
+			}
+			rows[i] = string(data)
+		}
+		q := &sqlBuf{d: s.d}
+		var last int64
+		if _, ok := s.d.(postgres); ok {
+			// The notification is sent when the transaction commits.
+			q.sql("WITH c AS (INSERT INTO scim_event_counters (tenant, seq) VALUES (").arg(tenant).sql(", ").arg(n)
+			q.sql(") ON CONFLICT (tenant) DO UPDATE SET seq = scim_event_counters.seq + excluded.seq RETURNING seq")
+			q.sql("), n AS (SELECT pg_notify('scim_events', ").arg(tenant).sql("))")
+			q.sql(" INSERT INTO scim_events (tenant, seq, id, time, type, resource_type, resource_id, data)")
+			q.sql(" SELECT ").arg(tenant).sql(", c.seq - ").arg(n).sql(" + v.k, v.id, v.time, v.type, v.rt, v.rid, v.data FROM c, n, (VALUES ")
+			for i := range evs {
+				e := &evs[i]
+				if i > 0 {
+					q.sql(", ")
+				}
+				q.sql("(").arg(int64(i + 1)).sql("::bigint, ").arg(e.ID).sql(", ").arg(e.Time).sql("::timestamptz, ").arg(string(e.Type))
+				q.sql(", ").arg(e.ResourceType).sql(", ").arg(e.ResourceID).sql(", ").arg(rows[i]).sql(")")
+			}
+			q.sql(") AS v(k, id, time, type, rt, rid, data) RETURNING seq")
+			seqs, err := tx.QueryContext(ctx, q.String(), q.args...)
+			if err != nil {
+				return err
+			}
+			defer seqs.Close()
+			for seqs.Next() {
+				var seq int64
+				if err := seqs.Scan(&seq); err != nil {
+					return err
+				}
+				last = max(last, seq)
+			}
+			if err := seqs.Err(); err != nil {
+				return err
+			}
+		} else {
+			// SQLite has one writer at a time, and this transaction has
+			// written already, so it holds the lock: the newest cursor
+			// cannot change before it commits. (Pruning keeps the newest
+			// event, so cursors are never reused.)
+			q.sql("SELECT COALESCE(MAX(seq), 0) + ").arg(n).sql(" FROM scim_events WHERE tenant = ").arg(tenant)
+			if err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&last); err != nil {
+				return err
+			}
+			ins := &sqlBuf{d: s.d}
+			ins.sql("INSERT INTO scim_events (tenant, seq, id, time, type, resource_type, resource_id, data) VALUES ")
+			for i := range evs {
+				e := &evs[i]
+				if i > 0 {
+					ins.sql(", ")
+				}
+				ins.sql("(").arg(tenant).sql(", ").arg(last - n + 1 + int64(i)).sql(", ").arg(e.ID).sql(", ").arg(s.d.timeArg(e.Time))
+				ins.sql(", ").arg(string(e.Type)).sql(", ").arg(e.ResourceType).sql(", ").arg(e.ResourceID).sql(", ").arg(rows[i]).sql(")")
+			}
+			if _, err := tx.ExecContext(ctx, ins.String(), ins.args...); err != nil {
+				return err
+			}
+		}
+		for i := range evs {
+			evs[i].Cursor = last - n + 1 + int64(i)
+			evs[i].Tenant = tenant
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if s.events.writes.Add(1)%pruneEvery == 0 {
+		if _, err := prune(ctx, tx, s.d, tenant, s.timestamp().Add(-s.retention)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prune deletes the tenant's events recorded before before, except the
+// newest, which holds the tenant's last cursor (SQLite numbers the next
+// events from it; a reader learns from it that older ones expired). Events are
+// found by cursor (the primary key) from the oldest up to the first that
+// is recent enough, rather than through an index on time that every write
+// would have to update; times follow cursors closely, as both follow
+// commits.
+func prune(ctx context.Context, tx querier, d Dialect, tenant string, before time.Time) (int64, error) {
+	del := &sqlBuf{d: d}
+	del.sql("DELETE FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND seq < COALESCE(")
+	del.sql("(SELECT seq FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND time >= ").arg(d.timeArg(before))
+	del.sql(" ORDER BY seq LIMIT 1), (SELECT MAX(seq) FROM scim_events WHERE tenant = ").arg(tenant).sql("))")
+	res, err := tx.ExecContext(ctx, del.String(), del.args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// committed wakes this process's readers of tenant's feed after a write
+// that recorded events committed.
+func (s *store) committed(ch *scim.Change, tenant string) {
+	if ch != nil {
+		s.wake(tenant)
+	}
+}
+
+func (s *store) wake(tenant string) {
+	s.events.mu.Lock()
+	defer s.events.mu.Unlock()
+	if c := s.events.wake[tenant]; c != nil {
+		close(c)
+		delete(s.events.wake, tenant)
+	}
+}
+
+func (s *store) wakeAll() {
+	s.events.mu.Lock()
+	defer s.events.mu.Unlock()
+	for tenant, c := range s.events.wake {
+		close(c)
+		delete(s.events.wake, tenant)
+	}
+}
+
+func (s *store) notify(ctx context.Context) <-chan struct{} {
+	tenant := s.tenant(ctx)
+	s.events.mu.Lock()
+	defer s.events.mu.Unlock()
+	if s.events.wake == nil {
+		s.events.wake = map[string]chan struct{}{}
+	}
+	c := s.events.wake[tenant]
+	if c == nil {
+		c = make(chan struct{})
+		s.events.wake[tenant] = c
+	}
+	return c
+}
+
+func (s *store) readEvents(ctx context.Context, after int64, limit int) ([]scim.Event, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	tenant := s.tenant(ctx)
+	q := &sqlBuf{d: s.d}
+	q.sql("SELECT seq, data FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND seq > ").arg(after)
+	q.sql(" ORDER BY seq LIMIT ").arg(limit)
+	rows, err := s.conn().QueryContext(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []scim.Event
+	for rows.Next() {
+		var seq int64
+		var data string
+		if err := rows.Scan(&seq, &data); err != nil {
+			return nil, err
+		}
+		var e scim.Event
+		if err := json.Unmarshal([]byte(data), &e); err != nil {
+			return nil, fmt.Errorf("sqlstore: event %d: %w", seq, err)
+		}
+		e.Cursor, e.Tenant = seq, tenant
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Cursors are gapless, so a first event that does not follow after
+	// means that those in between were deleted.
+	if len(out) > 0 && out[0].Cursor != after+1 {
+		return nil, expired(after)
+	}
+	// With no event after the cursor there is nothing new: pruning keeps
+	// the newest event, so events after the cursor cannot all be gone.
+	return out, nil
+}
+
+func expired(after int64) error {
+	return fmt.Errorf("sqlstore: events after cursor %d are no longer retained: %w", after, scim.ErrCursorExpired)
+}
+
+func (s *store) lastCursor(ctx context.Context) (int64, error) {
+	q := &sqlBuf{d: s.d}
+	q.sql("SELECT COALESCE(MAX(seq), 0) FROM scim_events WHERE tenant = ").arg(s.tenant(ctx))
+	var last int64
+	err := s.conn().QueryRowContext(ctx, q.String(), q.args...).Scan(&last)
+	return last, err
+}
+
+func (s *store) loadCursor(ctx context.Context, consumer string) (int64, error) {
+	q := &sqlBuf{d: s.d}
+	q.sql("SELECT seq FROM scim_event_consumers WHERE tenant = ").arg(s.tenant(ctx)).sql(" AND name = ").arg(consumer)
+	var c int64
+	err := s.conn().QueryRowContext(ctx, q.String(), q.args...).Scan(&c)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return c, err
+}
+
+func (s *store) saveCursor(ctx context.Context, consumer string, cursor int64) error {
+	q := &sqlBuf{d: s.d}
+	q.sql("INSERT INTO scim_event_consumers (tenant, name, seq, updated) VALUES (").arg(s.tenant(ctx))
+	q.sql(", ").arg(consumer).sql(", ").arg(cursor).sql(", ").arg(s.d.timeArg(s.timestamp()))
+	q.sql(") ON CONFLICT (tenant, name) DO UPDATE SET seq = excluded.seq, updated = excluded.updated")
+	_, err := s.conn().ExecContext(ctx, q.String(), q.args...)
+	return err
+}
+
+// PruneEvents deletes the events of the tenant of ctx recorded before
+// before (from the oldest to the first recorded at or after it), and
+// returns how many it deleted. Writes prune expired events as
+// they go ([WithEventRetention]); this is for an application that wants
+// to prune on its own schedule too.
+func (us *UserStore) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	s := us.s
+	return prune(ctx, s.conn(), s.d, s.tenant(ctx), before.UTC())
+}
+
+// RecordsEvents reports whether the stores record events, in the write's
+// transaction: true unless [WithEventRetention] was given d <= 0. It makes
+// UserStore a [scim.EventRecorder].
+func (us *UserStore) RecordsEvents() bool { return us.s.retention > 0 }
+
+// RecordsEvents is UserStore.RecordsEvents.
+func (gs *GroupStore) RecordsEvents() bool { return gs.s.retention > 0 }
+
+// Events returns up to limit events of the tenant after the cursor after;
+// see [scim.EventLog].
+func (us *UserStore) Events(ctx context.Context, after int64, limit int) ([]scim.Event, error) {
+	return us.s.readEvents(ctx, after, limit)
+}
+
+// Events is UserStore.Events.
+func (gs *GroupStore) Events(ctx context.Context, after int64, limit int) ([]scim.Event, error) {
+	return gs.s.readEvents(ctx, after, limit)
+}
+
+// LastCursor returns the cursor of the tenant's newest event; see
+// [scim.EventLog].
+func (us *UserStore) LastCursor(ctx context.Context) (int64, error) { return us.s.lastCursor(ctx) }
+
+// LastCursor is UserStore.LastCursor.
+func (gs *GroupStore) LastCursor(ctx context.Context) (int64, error) { return gs.s.lastCursor(ctx) }
+
+// EventsNotify returns a channel closed when a write of this process
+// commits events of the tenant; see [scim.EventNotifier]. Writes of other
+// processes sharing the database close it only while [UserStore.Listen]
+// runs; otherwise a consumer finds them by polling.
+func (us *UserStore) EventsNotify(ctx context.Context) <-chan struct{} { return us.s.notify(ctx) }
+
+// EventsNotify is UserStore.EventsNotify.
+func (gs *GroupStore) EventsNotify(ctx context.Context) <-chan struct{} { return gs.s.notify(ctx) }
+
+// Listen wakes this process's feed readers ([UserStore.EventsNotify]) when
+// any process sharing the PostgreSQL database commits events: it LISTENs
+// on conn, a connection of its own that the application opened with
+// pgx.Connect (not one of the pool's), for the notifications every
+// recording write sends at commit (channel scim_events, payload the
+// tenant). It returns when ctx is done or the connection fails; the
+// application closes conn. A tenant's notification wakes readers of that
+// partition key, so it suits stores made with the same [WithPartition].
+func (us *UserStore) Listen(ctx context.Context, conn *pgx.Conn) error {
+	if _, err := conn.Exec(ctx, "LISTEN scim_events"); err != nil {
+		return err
+	}
+	// What committed before the LISTEN took effect sent its notification
+	// to no one: readers read again.
+	us.s.wakeAll()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		us.s.wake(n.Payload)
+	}
+}
+
+// LoadCursor returns the cursor that SaveCursor last saved for the named
+// consumer in the tenant of ctx, 0 if none (table scim_event_consumers).
+func (us *UserStore) LoadCursor(ctx context.Context, consumer string) (int64, error) {
+	return us.s.loadCursor(ctx, consumer)
+}
+
+// LoadCursor is UserStore.LoadCursor.
+func (gs *GroupStore) LoadCursor(ctx context.Context, consumer string) (int64, error) {
+	return gs.s.loadCursor(ctx, consumer)
+}
+
+// SaveCursor saves the named consumer's cursor in the tenant of ctx.
+func (us *UserStore) SaveCursor(ctx context.Context, consumer string, cursor int64) error {
+	return us.s.saveCursor(ctx, consumer, cursor)
+}
+
+// SaveCursor is UserStore.SaveCursor.
+func (gs *GroupStore) SaveCursor(ctx context.Context, consumer string, cursor int64) error {
+	return gs.s.saveCursor(ctx, consumer, cursor)
+}
+
+var (
+	_ scim.EventRecorder = (*UserStore)(nil)
+	_ scim.EventRecorder = (*GroupStore)(nil)
+	_ scim.EventLog      = (*UserStore)(nil)
+	_ scim.EventLog      = (*GroupStore)(nil)
+	_ scim.EventNotifier = (*UserStore)(nil)
+	_ scim.EventNotifier = (*GroupStore)(nil)
+)

@@ -1,0 +1,231 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/events"
+	"github.com/scimkit/scim/store/sqlstore"
+	"github.com/scimkit/scim/webhook"
+)
+
+func post(t testing.TB, h http.Handler, path, body string) string {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, path, strings.NewReader(body)))
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	loc := w.Header().Get("Location")
+	return loc[strings.LastIndexByte(loc, '/')+1:]
+}
+
+func patchVia(t testing.TB, h http.Handler, path, ops string) {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPatch, path, strings.NewReader(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":`+ops+`}`)))
+	require.Less(t, w.Code, 300, w.Body.String())
+}
+
+// 50 writers on one PostgreSQL database through two handlers (as two
+// replicas would be), with a consumer reading the feed as they write: the
+// consumer sees every event exactly once, at consecutive cursors, and each
+// resource's events in the order of its versions, although PostgreSQL
+// commits the writers' transactions in no particular order.
+func TestEventsConcurrentWritersTwoReplicas(t *testing.T) {
+	postgresDB(t)
+	tenant := "conc-" + uniquePrefix()
+	part := sqlstore.WithPartition(func(context.Context) string { return tenant })
+	u1, g1 := sqlstore.New(postgresPool(t), sqlstore.Postgres, part)
+	u2, g2 := sqlstore.New(postgresPool(t), sqlstore.Postgres, part)
+	handlers := []http.Handler{
+		scim.NewHandler(u1, g1, scim.WithoutAuthentication()),
+		scim.NewHandler(u2, g2, scim.WithoutAuthentication()),
+	}
+	shared := post(t, handlers[0], "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"shared"}`)
+
+	const writers, patches = 50, 3
+	// group.created, then per writer: user.created, patches renames
+	// (user.updated), one deactivation and one member add.
+	want := 1 + writers*(1+patches+2)
+
+	var mu sync.Mutex
+	var seen []scim.Event
+	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	// The consumer reads through the first replica's store, which hears of
+	// the second's writes by LISTEN: the consumer never polls (its poll
+	// interval is an hour), so a missed notification would hang the test.
+	lctx, stopListen := context.WithCancel(context.Background())
+	listenConn, err := pgx.ConnectConfig(lctx, pg.cfg.Copy())
+	require.NoError(t, err)
+	listening := make(chan error, 1)
+	go func() { listening <- u1.Listen(lctx, listenConn) }()
+	defer func() {
+		stopListen()
+		<-listening
+		listenConn.Close(context.Background())
+	}()
+	c := events.NewConsumer(u1, u1, "concurrency", func(_ context.Context, e scim.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, e)
+		if len(seen) == want {
+			close(done)
+		}
+		return nil
+	}, events.WithPollInterval(time.Hour))
+	errc := make(chan error, 1)
+	go func() { errc <- c.Run(ctx) }()
+
+	var wg sync.WaitGroup
+	for i := range writers {
+		h := handlers[i%2]
+		wg.Go(func() {
+			id := post(t, h, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"w`+strconv.Itoa(i)+`","active":true}`)
+			for p := range patches {
+				patchVia(t, h, "/Users/"+id, `[{"op":"replace","path":"displayName","value":"v`+strconv.Itoa(p)+`"}]`)
+			}
+			patchVia(t, h, "/Users/"+id, `[{"op":"replace","path":"active","value":false}]`)
+			patchVia(t, h, "/Groups/"+shared, `[{"op":"add","path":"members","value":[{"value":"`+id+`"}]}]`)
+		})
+	}
+	wg.Wait()
+	<-done
+	cancel()
+	require.ErrorIs(t, <-errc, context.Canceled)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, seen, want)
+	ids := map[string]bool{}
+	lastVersion := map[string]int{}
+	for i, e := range seen {
+		require.Equal(t, int64(i+1), e.Cursor, "each cursor once, in order")
+		require.False(t, ids[e.ID], "each event once")
+		ids[e.ID] = true
+		v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(e.Version, "W/"), `"`))
+		require.NoError(t, err, "version %q", e.Version)
+		assert.Greater(t, v, lastVersion[e.ResourceID], "resource %s's events follow its versions", e.ResourceID)
+		lastVersion[e.ResourceID] = v
+	}
+	saved, err := u2.LoadCursor(context.Background(), "concurrency")
+	require.NoError(t, err)
+	assert.Equal(t, int64(want), saved, "the cursor is in the database, for every replica")
+}
+
+// Tenants' feeds and cursors are separate in one database.
+func TestEventsTenantIsolationSQL(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
+		users, groups := newStores(db, d)
+		h := scim.NewHandler(users, groups, scim.WithAuthenticator(scim.AuthenticatorFunc(func(r *http.Request) (context.Context, error) {
+			return withTenant(r.Context(), r.Header.Get("X-Tenant")), nil
+		})))
+		for _, tenant := range []string{"a", "b", "a"} {
+			w := httptest.NewRecorder()
+			r := httptest.NewRequest(http.MethodPost, "/Users", strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u-`+scim.NewID()+`"}`))
+			r.Header.Set("X-Tenant", tenant)
+			h.ServeHTTP(w, r)
+			require.Equal(t, http.StatusCreated, w.Code)
+		}
+		a, b := withTenant(context.Background(), "a"), withTenant(context.Background(), "b")
+		evA := must[[]scim.Event](t)(users.Events(a, 0, 10))
+		evB := must[[]scim.Event](t)(users.Events(b, 0, 10))
+		require.Len(t, evA, 2)
+		require.Len(t, evB, 1)
+		assert.Equal(t, int64(1), evB[0].Cursor)
+		assert.NotEqual(t, evA[0].Tenant, evB[0].Tenant)
+		require.NoError(t, users.SaveCursor(a, "x", 2))
+		assert.Zero(t, must[int64](t)(users.LoadCursor(b, "x")))
+	})
+}
+
+// A cursor older than the retention is refused with ErrCursorExpired.
+func TestEventsRetentionSQL(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
+		users, groups := newStores(db, d)
+		h := scim.NewHandler(users, groups, scim.WithoutAuthentication())
+		for range 3 {
+			post(t, h, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u-`+scim.NewID()+`"}`)
+		}
+		ctx := context.Background()
+		require.Len(t, must[[]scim.Event](t)(users.Events(ctx, 0, 10)), 3)
+		n, err := users.PruneEvents(ctx, time.Now().Add(time.Hour))
+		require.NoError(t, err)
+		require.Equal(t, int64(2), n, "all but the newest, which holds the last cursor")
+		_, err = users.Events(ctx, 0, 10)
+		require.ErrorIs(t, err, scim.ErrCursorExpired)
+		_, err = users.Events(ctx, 3, 10)
+		require.NoError(t, err, "the newest cursor is not expired")
+		post(t, h, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u-`+scim.NewID()+`"}`)
+		_, err = users.Events(ctx, 1, 10)
+		require.ErrorIs(t, err, scim.ErrCursorExpired)
+		evs := must[[]scim.Event](t)(users.Events(ctx, 3, 10))
+		require.Len(t, evs, 1)
+	})
+}
+
+// Tenant A's webhooks carry A's events only, in order, on both dialects.
+func TestEventsWebhooksPerTenant(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
+		users, groups := newStores(db, d)
+		h := scim.NewHandler(users, groups, scim.WithAuthenticator(scim.AuthenticatorFunc(func(r *http.Request) (context.Context, error) {
+			return withTenant(r.Context(), r.Header.Get("X-Tenant")), nil
+		})))
+		secret := webhook.NewSecret()
+		var mu sync.Mutex
+		var got []scim.Event
+		done := make(chan struct{})
+		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if err := webhook.Verify(secret, r.Header, body, time.Now()); err != nil {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			var msg struct{ Data scim.Event }
+			require.NoError(t, json.Unmarshal(body, &msg))
+			mu.Lock()
+			got = append(got, msg.Data)
+			if len(got) == 2 {
+				close(done)
+			}
+			mu.Unlock()
+		}))
+		defer recv.Close()
+		for _, tenant := range []string{"a", "b", "a", "b"} {
+			w := httptest.NewRecorder()
+			r := httptest.NewRequest(http.MethodPost, "/Users", strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u-`+scim.NewID()+`"}`))
+			r.Header.Set("X-Tenant", tenant)
+			h.ServeHTTP(w, r)
+			require.Equal(t, http.StatusCreated, w.Code)
+		}
+		s, err := webhook.NewSender(recv.URL, secret)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(withTenant(context.Background(), "a"))
+		errc := make(chan error, 1)
+		go func() { errc <- events.NewConsumer(users, users, "webhook", s.Deliver).Run(ctx) }()
+		<-done
+		cancel()
+		require.ErrorIs(t, <-errc, context.Canceled)
+		mu.Lock()
+		defer mu.Unlock()
+		require.Len(t, got, 2)
+		for i, e := range got {
+			assert.Equal(t, int64(i+1), e.Cursor)
+			assert.Equal(t, got[0].Tenant, e.Tenant)
+		}
+		bEvents := must[[]scim.Event](t)(users.Events(withTenant(context.Background(), "b"), 0, 10))
+		require.Len(t, bEvents, 2)
+		assert.NotEqual(t, got[0].Tenant, bEvents[0].Tenant, "B's events went to no one")
+	})
+}
