@@ -34,6 +34,8 @@ type config struct {
 	userAttributes   []string
 	groupAttributes  []string
 	passwordHandler  func(ctx context.Context, u *User, password string) (string, error)
+	// requestLoggers receive a RequestRecord per request (requestlog.go).
+	requestLoggers []RequestLogger
 }
 
 // The defaults of the options, the one place they are defined; the
