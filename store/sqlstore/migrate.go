@@ -92,7 +92,7 @@ var pgMigrations = []migration{{version: 1, stmts: []string{
 	FOREIGN KEY (tenant, group_id) REFERENCES scim_groups (tenant, id) ON DELETE CASCADE
 )`,
 	`CREATE INDEX scim_group_members_member ON scim_group_members (tenant, member_key)`,
-}}, pgConnectionsMigration}
+}}, pgConnectionsMigration, pgRequestLogMigration}
 
 // sqliteMigrations is the SQLite schema: the PostgreSQL one with SQLite
 // types (times as fixed-width UTC text, booleans as 0/1, JSON as text).
@@ -168,7 +168,7 @@ var sqliteMigrations = []migration{{version: 1, stmts: []string{
 	FOREIGN KEY (tenant, group_id) REFERENCES scim_groups (tenant, id) ON DELETE CASCADE
 )`,
 	`CREATE INDEX scim_group_members_member ON scim_group_members (tenant, member_key)`,
-}}, sqliteConnectionsMigration}
+}}, sqliteConnectionsMigration, sqliteRequestLogMigration}
 
 // Migrate creates or upgrades the store's tables (all named scim_*) in db to
 // the newest schema version. It is idempotent, records the versions it
