@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/provlog"
 )
 
 // The server logs every request to its database by default; the requests
@@ -54,6 +58,33 @@ func TestRequestLogInTheDatabase(t *testing.T) {
 	assert.Contains(t, out.String(), "user.create")
 	assert.Contains(t, out.String(), "201")
 	assert.NotContains(t, logs.String(), "Pa55word-of-ann")
+}
+
+// dumpRequestLog prints every record of the request log in dsn as a
+// "provlog-record:" line when SCIMKIT_DUMP_RECORDS is set, for .ci/run's
+// scan for passwords, tokens and secrets.
+func dumpRequestLog(t *testing.T, dsn string) {
+	t.Helper()
+	if os.Getenv("SCIMKIT_DUMP_RECORDS") == "" || dsn == "memory" {
+		return
+	}
+	log, closeDB, err := openRequestLog(context.Background(), dsn)
+	require.NoError(t, err)
+	defer closeDB()
+	q := provlog.Query{AllTenants: true, Limit: provlog.MaxLimit}
+	for {
+		page, err := log.Query(context.Background(), q)
+		require.NoError(t, err)
+		for _, r := range page.Records {
+			b, err := json.Marshal(r)
+			require.NoError(t, err)
+			fmt.Println("provlog-record:", string(b))
+		}
+		if page.Next == "" {
+			return
+		}
+		q.Cursor = page.Next
+	}
 }
 
 func TestRequestLogOff(t *testing.T) {
