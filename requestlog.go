@@ -258,7 +258,7 @@ func (h *handler) serveLogged(w http.ResponseWriter, r *http.Request) {
 			body = nil
 		}
 	}
-	describe(rec, path, body, tee != nil && tee.total > 0, lw.body)
+	describe(rec, path, body, tee != nil && tee.total > 0, w.Header().Get("Location"), lw.body)
 	rec.Duration = time.Since(start)
 	for _, l := range h.cfg.requestLoggers {
 		l.LogRequest(lw.ctx, rec)
@@ -274,16 +274,16 @@ func noteServedContext(w http.ResponseWriter, ctx context.Context) {
 }
 
 // responseKeep is how many bytes of a successful response the record
-// needs: a single resource's (for its id and name) or a bulk response's
-// (for the operations' outcomes), none of a list.
+// needs: a single resource's (for its name, when the request does not
+// say it) or a bulk response's (for the operations' outcomes), none of a
+// list or a create (whose id is in its Location). Error bodies are kept
+// whatever the request (see logWriter.WriteHeader).
 func responseKeep(method, path string) int {
 	first, rest, _ := strings.Cut(path, "/")
 	switch {
 	case first == "Bulk":
 		return 4 << 20
-	case (first == "Users" || first == "Groups") && rest != "" && rest != ".search":
-		return 64 << 10
-	case (first == "Users" || first == "Groups") && rest == "" && method == http.MethodPost:
+	case (first == "Users" || first == "Groups") && rest != "" && rest != ".search" && method != http.MethodPut:
 		return 64 << 10
 	}
 	return 0

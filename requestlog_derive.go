@@ -3,6 +3,7 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -13,41 +14,40 @@ import (
 // with its secrets redacted.
 
 // describe fills in rec from the request path (trimmed of slashes), its
-// body (nil when there was none or it was too large to keep) and the kept
-// start of the response body.
-func describe(rec *RequestRecord, path string, body []byte, hadBody bool, resp []byte) {
-	var doc any
+// body (nil when there was none or it was too large to keep), the
+// response's Location header and the kept start of the response body.
+func describe(rec *RequestRecord, path string, body []byte, hadBody bool, location string, resp []byte) {
+	var in reqDoc
+	isJSON := false
 	if len(body) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		if dec.Decode(&doc) != nil {
-			doc = nil
-		}
-	}
-	var out respDoc
-	if len(resp) > 0 {
-		_ = json.Unmarshal(resp, &out)
+		isJSON = decodeLoose(body, &in)
 	}
 	first, rest, _ := strings.Cut(path, "/")
-	obj, _ := doc.(map[string]any)
-	rec.Action, rec.TargetID = action(rec.Method, first, rest, obj)
+	rec.Action, rec.TargetID = action(rec.Method, first, rest, &in)
 	if rec.Action == ActionUserCreate || rec.Action == ActionGroupCreate {
-		rec.TargetID = out.ID
+		rec.TargetID = ""
+		if rec.Status == 201 && location != "" {
+			rec.TargetID = location[strings.LastIndexByte(location, '/')+1:]
+		}
 	}
-	rec.TargetName = targetName(first, obj)
+	rec.TargetName = cut(targetName(first, &in), 256)
+	var out respDoc
+	if len(resp) > 0 && (rec.Status >= 400 || rec.Action == ActionBulk || rec.TargetName == "") {
+		_ = decodeLoose(resp, &out)
+	}
 	if rec.TargetName == "" && rec.Status < 300 {
-		rec.TargetName = firstNonEmpty(out.UserName, out.DisplayName)
+		rec.TargetName = cut(firstNonEmpty(out.UserName, out.DisplayName), 256)
 	}
 	if rec.Status >= 400 {
 		rec.ScimType, rec.Detail = out.ScimType, out.Detail
 	}
 	if rec.Action == ActionBulk {
-		rec.Operations = bulkOutcomes(obj, out.Operations)
+		rec.Operations = bulkOutcomes(in.Operations, out.Operations)
 	}
-	rec.Client = recognise(rec.UserAgent, rec.Query, obj)
+	rec.Client = recognise(rec.UserAgent, rec.Query, &in)
 	switch {
-	case doc != nil:
-		rec.Body = redactedJSON(doc)
+	case isJSON:
+		rec.Body = keptBody(body)
 	case len(body) > 0:
 		rec.Body = "[a body of " + strconv.Itoa(len(body)) + " bytes that is not JSON: not kept]"
 	case hadBody:
@@ -55,10 +55,40 @@ func describe(rec *RequestRecord, path string, body []byte, hadBody bool, resp [
 	}
 }
 
-// respDoc is what a record reads from a response: a resource's id and
-// name, an error's scimType and detail, a bulk response's operations.
+// decodeLoose decodes a JSON object into v, which holds only what a record
+// needs, matching names case-insensitively as SCIM wants. A member of an
+// unexpected type is skipped; it reports false only for what is not a
+// JSON object.
+func decodeLoose(b []byte, v any) bool {
+	err := json.Unmarshal(b, v)
+	var typeErr *json.UnmarshalTypeError
+	return err == nil || errors.As(err, &typeErr) && bytes.HasPrefix(bytes.TrimSpace(b), []byte("{"))
+}
+
+// reqDoc is what a record reads from a request body: a resource's name and
+// active flag, and the operations of a PatchOp or of a BulkRequest.
+type reqDoc struct {
+	Schemas     []string        `json:"schemas"`
+	UserName    string          `json:"userName"`
+	DisplayName string          `json:"displayName"`
+	Active      json.RawMessage `json:"active"`
+	Operations  []reqOp         `json:"Operations"`
+}
+
+// reqOp is a PATCH operation (op, path, value) or a bulk operation
+// (method, path, bulkId, data).
+type reqOp struct {
+	Op     string          `json:"op"`
+	Path   string          `json:"path"`
+	Value  json.RawMessage `json:"value"`
+	Method string          `json:"method"`
+	BulkID string          `json:"bulkId"`
+	Data   *reqDoc         `json:"data"`
+}
+
+// respDoc is what a record reads from a response: a resource's name, an
+// error's scimType and detail, a bulk response's operations.
 type respDoc struct {
-	ID          string        `json:"id"`
 	UserName    string        `json:"userName"`
 	DisplayName string        `json:"displayName"`
 	ScimType    string        `json:"scimType"`
@@ -72,7 +102,6 @@ type bulkRespDoc struct {
 	Location string `json:"location"`
 	Status   string `json:"status"`
 	Response struct {
-		ID          string `json:"id"`
 		UserName    string `json:"userName"`
 		DisplayName string `json:"displayName"`
 		ScimType    string `json:"scimType"`
@@ -82,7 +111,7 @@ type bulkRespDoc struct {
 
 // action derives a request's action, and its target id from its path,
 // from its method, its path's first segment and the rest, and its body.
-func action(method, first, rest string, body map[string]any) (act, id string) {
+func action(method, first, rest string, body *reqDoc) (act, id string) {
 	resource := first == "Users" || first == "Groups"
 	switch {
 	case first == "ServiceProviderConfig" || first == "ResourceTypes" || first == "Schemas":
@@ -114,15 +143,15 @@ func action(method, first, rest string, body map[string]any) (act, id string) {
 			return ActionGroupReplace, id
 		}
 		// Okta's custom apps deactivate users with a PUT.
-		if active, ok := boolish(body["active"]); ok && !active {
+		if active, ok := boolish(body.Active); ok && !active {
 			return ActionUserDeactivate, id
 		}
 		return ActionUserReplace, id
 	case "PATCH":
 		if user {
-			return userPatchAction(body), id
+			return userPatchAction(body.Operations), id
 		}
-		return groupPatchAction(body), id
+		return groupPatchAction(body.Operations), id
 	}
 	return ActionOther, id
 }
@@ -134,30 +163,21 @@ func pick(user bool, u, g string) string {
 	return g
 }
 
-// patchOps returns a PatchOp body's operations, as objects.
-func patchOps(body map[string]any) []map[string]any {
-	raw, _ := lookupFold(body, "Operations").([]any)
-	ops := make([]map[string]any, 0, len(raw))
-	for _, o := range raw {
-		if m, ok := o.(map[string]any); ok {
-			ops = append(ops, m)
-		}
-	}
-	return ops
-}
-
 // userPatchAction is user.deactivate or user.reactivate when an operation
 // sets active (by path, or in a path-less value, as Okta does), else
 // user.patch.
-func userPatchAction(body map[string]any) string {
-	for _, op := range patchOps(body) {
-		path, _ := lookupFold(op, "path").(string)
-		value := lookupFold(op, "value")
-		var v any
-		if strings.EqualFold(path, "active") {
-			v = value
-		} else if m, ok := value.(map[string]any); ok && path == "" {
-			v = lookupFold(m, "active")
+func userPatchAction(ops []reqOp) string {
+	for _, op := range ops {
+		var v json.RawMessage
+		if strings.EqualFold(op.Path, "active") {
+			v = op.Value
+		} else if op.Path == "" && bytes.HasPrefix(bytes.TrimSpace(op.Value), []byte("{")) {
+			var m struct {
+				Active json.RawMessage `json:"active"`
+			}
+			if decodeLoose(op.Value, &m) {
+				v = m.Active
+			}
 		}
 		if active, ok := boolish(v); ok {
 			return pick(active, ActionUserReactivate, ActionUserDeactivate)
@@ -168,17 +188,14 @@ func userPatchAction(body map[string]any) string {
 
 // groupPatchAction names a group PATCH by what it does to the members,
 // when that is all it does.
-func groupPatchAction(body map[string]any) string {
+func groupPatchAction(ops []reqOp) string {
 	var add, remove, replace, other bool
-	ops := patchOps(body)
 	for _, op := range ops {
-		kind, _ := lookupFold(op, "op").(string)
-		path, _ := lookupFold(op, "path").(string)
-		if !strings.HasPrefix(strings.ToLower(path), "members") {
+		if !strings.HasPrefix(strings.ToLower(op.Path), "members") {
 			other = true
 			continue
 		}
-		switch strings.ToLower(kind) {
+		switch strings.ToLower(op.Op) {
 		case "add":
 			add = true
 		case "remove":
@@ -200,19 +217,22 @@ func groupPatchAction(body map[string]any) string {
 }
 
 // targetName is the userName or displayName a body names.
-func targetName(first string, body map[string]any) string {
-	key := "displayName"
+func targetName(first string, body *reqDoc) string {
+	if body == nil {
+		return ""
+	}
+	key, name := "displayName", body.DisplayName
 	if first == "Users" {
-		key = "userName"
+		key, name = "userName", body.UserName
 	}
-	if s, ok := lookupFold(body, key).(string); ok {
-		return cut(s, 256)
+	if name != "" {
+		return name
 	}
-	for _, op := range patchOps(body) {
-		path, _ := lookupFold(op, "path").(string)
-		if strings.EqualFold(path, key) {
-			if s, ok := lookupFold(op, "value").(string); ok {
-				return cut(s, 256)
+	for _, op := range body.Operations {
+		if strings.EqualFold(op.Path, key) {
+			var s string
+			if json.Unmarshal(op.Value, &s) == nil {
+				return s
 			}
 		}
 	}
@@ -223,22 +243,20 @@ func targetName(first string, body map[string]any) string {
 // The handler answers every operation that ran, in request order, and
 // stops after failOnErrors errors: the operations it did not run are
 // recorded with status 0.
-func bulkOutcomes(body map[string]any, resp []bulkRespDoc) []BulkOperationRecord {
-	raw, _ := lookupFold(body, "Operations").([]any)
-	recs := make([]BulkOperationRecord, 0, len(raw))
+func bulkOutcomes(ops []reqOp, resp []bulkRespDoc) []BulkOperationRecord {
+	recs := make([]BulkOperationRecord, 0, len(ops))
 	j := 0
-	for _, o := range raw {
-		op, _ := o.(map[string]any)
-		method, _ := lookupFold(op, "method").(string)
-		opPath, _ := lookupFold(op, "path").(string)
-		bulkID, _ := lookupFold(op, "bulkId").(string)
-		data, _ := lookupFold(op, "data").(map[string]any)
-		method = strings.ToUpper(method)
-		first, rest, _ := strings.Cut(strings.Trim(opPath, "/"), "/")
-		r := BulkOperationRecord{Method: method, Path: cut(opPath, 256), BulkID: cut(bulkID, 128)}
+	for _, op := range ops {
+		method := strings.ToUpper(op.Method)
+		first, rest, _ := strings.Cut(strings.Trim(op.Path, "/"), "/")
+		r := BulkOperationRecord{Method: method, Path: cut(op.Path, 256), BulkID: cut(op.BulkID, 128)}
+		data := op.Data
+		if data == nil {
+			data = &reqDoc{}
+		}
 		r.Action, r.TargetID = action(method, first, rest, data)
-		r.TargetName = targetName(first, data)
-		if j < len(resp) && strings.EqualFold(resp[j].Method, method) && resp[j].BulkID == bulkID {
+		r.TargetName = cut(targetName(first, data), 256)
+		if j < len(resp) && strings.EqualFold(resp[j].Method, method) && resp[j].BulkID == op.BulkID {
 			out := resp[j]
 			j++
 			r.Status, _ = strconv.Atoi(out.Status)
@@ -246,7 +264,7 @@ func bulkOutcomes(body map[string]any, resp []bulkRespDoc) []BulkOperationRecord
 				r.TargetID = out.Location[strings.LastIndexByte(out.Location, '/')+1:]
 			}
 			if r.TargetName == "" && r.Status < 300 {
-				r.TargetName = firstNonEmpty(out.Response.UserName, out.Response.DisplayName)
+				r.TargetName = cut(firstNonEmpty(out.Response.UserName, out.Response.DisplayName), 256)
 			}
 			if r.Status >= 400 {
 				r.ScimType, r.Detail = out.Response.ScimType, out.Response.Detail
@@ -258,7 +276,7 @@ func bulkOutcomes(body map[string]any, resp []bulkRespDoc) []BulkOperationRecord
 }
 
 // recognise names the client from its User-Agent and the request's shape.
-func recognise(userAgent, query string, body map[string]any) string {
+func recognise(userAgent, query string, body *reqDoc) string {
 	ua := strings.ToLower(userAgent)
 	switch {
 	case strings.Contains(ua, "okta"):
@@ -268,36 +286,29 @@ func recognise(userAgent, query string, body map[string]any) string {
 	case strings.Contains(query, "aadOptscim"), strings.Contains(query, "AzureAdScimPatch"):
 		return ClientEntraID
 	}
-	if schemas, ok := lookupFold(body, "schemas").([]any); ok {
-		for _, s := range schemas {
-			if s, _ := s.(string); strings.Contains(s, "/ADSCIM/") {
-				return ClientEntraID
-			}
+	for _, s := range body.Schemas {
+		if strings.Contains(s, "/ADSCIM/") {
+			return ClientEntraID
 		}
 	}
 	// Entra ID capitalises its PATCH ops ("Replace", "Add"); Okta and
 	// most others write them in lower case.
-	for _, op := range patchOps(body) {
-		if kind, _ := lookupFold(op, "op").(string); kind != "" && kind[0] >= 'A' && kind[0] <= 'Z' {
+	for _, op := range body.Operations {
+		if op.Op != "" && op.Op[0] >= 'A' && op.Op[0] <= 'Z' {
 			return ClientEntraID
 		}
 	}
 	return ClientOther
 }
 
-// boolish reads a boolean, or the strings "true" and "false" in any case
-// as Entra ID sends them.
-func boolish(v any) (value, ok bool) {
-	switch v := v.(type) {
-	case bool:
-		return v, true
-	case string:
-		switch strings.ToLower(v) {
-		case "true":
-			return true, true
-		case "false":
-			return false, true
-		}
+// boolish reads a JSON boolean, or the strings "true" and "false" in any
+// case as Entra ID sends them.
+func boolish(v json.RawMessage) (value, ok bool) {
+	switch s := strings.ToLower(string(bytes.TrimSpace(v))); s {
+	case "true", `"true"`:
+		return true, true
+	case "false", `"false"`:
+		return false, true
 	}
 	return false, false
 }
@@ -373,17 +384,52 @@ func looksLikeSecret(s string) bool {
 		strings.Contains(s, "scimkit_at_") || strings.HasPrefix(strings.ToLower(s), "bearer ")
 }
 
-// redactedJSON encodes doc with its secrets redacted, cut to
-// RequestLogBodyLimit.
-func redactedJSON(doc any) string {
-	b, err := json.Marshal(RedactJSON(doc))
-	if err != nil {
-		return ""
+// keptBody returns a JSON request body as a record keeps it, cut to
+// RequestLogBodyLimit: as it is (compacted) when nothing in it could name or be a
+// secret (the common case, which costs one scan), else decoded, redacted
+// ([RedactJSON]) and encoded again. A body with \u escapes always takes
+// the second way, so an escaped name cannot slip past the scan.
+func keptBody(body []byte) string {
+	var b []byte
+	if !mayHoldSecret(body) {
+		var buf bytes.Buffer
+		buf.Grow(len(body))
+		if json.Compact(&buf, body) != nil {
+			return "[a body that is not JSON: not kept]"
+		}
+		b = buf.Bytes()
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		var doc any
+		if dec.Decode(&doc) != nil {
+			return "[a body that is not JSON: not kept]"
+		}
+		var err error
+		if b, err = json.Marshal(RedactJSON(doc)); err != nil {
+			return ""
+		}
 	}
 	if len(b) > RequestLogBodyLimit {
 		return cut(string(b), RequestLogBodyLimit) + "…[truncated]"
 	}
 	return string(b)
+}
+
+// secretMarkers are the lower-case strings whose presence sends a body to
+// redaction: the names secretName recognises, escapes, and the shapes of
+// the values looksLikeSecret recognises.
+var secretMarkers = [...]string{"password", "passwd", "secret", "token", "credential", "apikey", "api_key",
+	"privatekey", "private_key", "authorization", "bearer", "scimkit_", "\\u"}
+
+func mayHoldSecret(body []byte) bool {
+	lower := bytes.ToLower(body)
+	for _, m := range secretMarkers {
+		if bytes.Contains(lower, []byte(m)) {
+			return true
+		}
+	}
+	return false
 }
 
 // redactQuery returns a raw query string with the values of parameters

@@ -322,6 +322,17 @@ func TestRequestLogTenantAndRedaction(t *testing.T) {
 	assert.Equal(t, "access_token=%5Bredacted%5D&x=1", r.Query)
 }
 
+func TestRequestLogRedactsEscapedNames(t *testing.T) {
+	rec := &recorder{}
+	c := newClient(t, scim.WithRequestLog(rec))
+	_, r := c.logged(rec, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"esc",
+		"pass\u0077ord":"esc-Secret-1","nickName":"sc\u0069mkit_tok_abc"}`)
+	assert.Equal(t, 201, r.Status)
+	assert.NotContains(t, r.Body, "esc-Secret-1")
+	assert.NotContains(t, r.Body, "tok_abc")
+	assert.Contains(t, r.Body, `"userName":"esc"`)
+}
+
 func TestRequestLogBodyCut(t *testing.T) {
 	rec := &recorder{}
 	c := newClient(t, scim.WithRequestLog(rec))

@@ -21,6 +21,7 @@ type Queue struct {
 	sink     Sink
 	ch       chan *scim.RequestRecord
 	batch    int
+	linger   time.Duration
 	timeout  time.Duration
 	every    time.Duration
 	logger   *slog.Logger
@@ -48,12 +49,26 @@ func WithCapacity(n int) QueueOption {
 }
 
 // WithBatchSize sets the most records written in one [Sink.Write]. The
-// default is 256; a non-positive n keeps it. The queue never waits to fill
-// a batch: it writes what it holds.
+// default is 256; a non-positive n keeps it. The queue writes a batch when
+// it is full or when the flush delay ([WithFlushDelay]) has passed since
+// its first record.
 func WithBatchSize(n int) QueueOption {
 	return func(q *Queue) {
 		if n > 0 {
 			q.batch = n
+		}
+	}
+}
+
+// WithFlushDelay sets how long the queue waits, after a record arrives,
+// for more to fill a batch before it writes: a batch write costs a
+// database about one commit however many records it holds, so waiting a
+// little makes the log cost far less under load. The default is 100
+// milliseconds; zero writes what is there at once; a negative d keeps it.
+func WithFlushDelay(d time.Duration) QueueOption {
+	return func(q *Queue) {
+		if d >= 0 {
+			q.linger = d
 		}
 	}
 }
@@ -100,6 +115,7 @@ func NewQueue(sink Sink, opts ...QueueOption) *Queue {
 		sink:    sink,
 		ch:      make(chan *scim.RequestRecord, 8192),
 		batch:   256,
+		linger:  100 * time.Millisecond,
 		timeout: 10 * time.Second,
 		every:   time.Minute,
 		logger:  slog.Default(),
@@ -168,6 +184,9 @@ func (q *Queue) run() {
 		select {
 		case rec := <-q.ch:
 			buf = q.fill(append(buf[:0], *rec))
+			if len(buf) < q.batch && q.linger > 0 {
+				buf = q.wait(buf)
+			}
 			q.write(buf)
 		case <-ticker.C:
 			q.report()
@@ -192,6 +211,24 @@ func (q *Queue) fill(buf []scim.RequestRecord) []scim.RequestRecord {
 		case rec := <-q.ch:
 			buf = append(buf, *rec)
 		default:
+			return buf
+		}
+	}
+	return buf
+}
+
+// wait appends to buf the records that arrive within the flush delay, up
+// to a batch; it returns early when Close is called.
+func (q *Queue) wait(buf []scim.RequestRecord) []scim.RequestRecord {
+	t := time.NewTimer(q.linger)
+	defer t.Stop()
+	for len(buf) < q.batch {
+		select {
+		case rec := <-q.ch:
+			buf = append(buf, *rec)
+		case <-t.C:
+			return buf
+		case <-q.stop:
 			return buf
 		}
 	}
