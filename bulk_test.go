@@ -20,7 +20,7 @@ import (
 
 func newTestHandler(opts ...scim.Option) http.Handler {
 	users, groups := memstore.New()
-	return scim.NewHandler(users, groups, append([]scim.Option{scim.WithoutAuthentication()}, opts...)...)
+	return scim.NewHandler(users, groups, append([]scim.Option{scim.WithoutAuthentication(), scim.WithRequestLog(dumpRecords)}, opts...)...)
 }
 
 // doReq sends one request; headers come in name, value pairs.

@@ -69,6 +69,12 @@ type handler struct {
 
 // ServeHTTP routes a request to its endpoint (RFC 7644 §3.2).
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.requestLoggers != nil {
+		if _, logged := w.(*logWriter); !logged {
+			h.serveLogged(w, r) // requestlog.go: serves r through ServeHTTP, then logs it
+			return
+		}
+	}
 	// A bug in a store or in this package must cost one request a 500, not
 	// the connection, and never show the client a stack trace.
 	defer func() {
@@ -90,6 +96,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if ctx != r.Context() {
 			r = r.WithContext(ctx)
+			noteServedContext(w, ctx)
 		}
 	}
 	if err := checkRequestText(r); err != nil {

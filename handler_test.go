@@ -35,7 +35,7 @@ func newClient(t *testing.T, opts ...scim.Option) *client {
 
 func newClientFor(t *testing.T, users scim.UserStore, groups scim.GroupStore, opts ...scim.Option) *client {
 	t.Helper()
-	opts = append([]scim.Option{scim.WithBearerToken(token)}, opts...)
+	opts = append([]scim.Option{scim.WithBearerToken(token), scim.WithRequestLog(dumpRecords)}, opts...)
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", scim.NewHandler(users, groups, opts...)))
 	srv := httptest.NewServer(mux)

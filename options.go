@@ -43,6 +43,8 @@ type config struct {
 	bulkTimeout         time.Duration // WithBulkTimeout
 	maxPageMembers      int           // WithMaxPageMembers
 	eventSink           func(ctx context.Context, events []Event)
+	// requestLoggers receive a RequestRecord per request (requestlog.go).
+	requestLoggers []RequestLogger
 }
 
 // The defaults of the options, the one place they are defined; the

@@ -30,7 +30,7 @@ func TestPatchAddMemberWithoutMembersIsConstantCost(t *testing.T) {
 	g, err := groups.Create(context.Background(), &scim.Group{DisplayName: "Everyone", Members: members})
 	require.NoError(t, err)
 	// The members are not users: only the cost of a PATCH is measured.
-	h := scim.NewHandler(users, groups, scim.WithoutAuthentication(), scim.WithForeignMembers())
+	h := scim.NewHandler(users, groups, scim.WithoutAuthentication(), scim.WithForeignMembers(), scim.WithRequestLog(dumpRecords))
 	patch := func(i int) *httptest.ResponseRecorder {
 		body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"$ref":null,"value":"new-` + fmt.Sprint(i) + `"}]}]}`
 		req := httptest.NewRequest(http.MethodPatch, "/Groups/"+g.ID+"?excludedAttributes=members", strings.NewReader(body))

@@ -67,6 +67,7 @@ func startServer(t *testing.T, dsn, token string, logs io.Writer) (root string, 
 		case <-time.After(15 * time.Second):
 			t.Fatal("server did not stop")
 		}
+		dumpRequestLog(t, dsn) // requestlog_test.go
 	}
 }
 

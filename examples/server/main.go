@@ -16,6 +16,12 @@
 // in order per tenant, from a cursor kept in the database (see
 // webhook.go).
 //
+// Every SCIM request is recorded in the database (see requestlog.go):
+//
+//	go run ./examples/server requests -failures
+//
+// prints the latest failures; -request-log=false turns the log off.
+//
 // -db chooses the store: a SQLite file (the default, scimkit.db in the
 // working directory, so data survives a restart), "memory" for the
 // in-memory store, or a postgres:// URL for PostgreSQL.
@@ -60,6 +66,9 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "connections" {
 		os.Exit(connectionsCommand(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "requests" {
+		os.Exit(requestsCommand(os.Args[2:], os.Stdout, os.Stderr))
 	}
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	token := flag.String("token", "", "bearer token clients must send; prefer $SCIM_TOKEN or -token-file, since a flag is visible in the process list")
@@ -250,7 +259,9 @@ func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog
 		defer wait()
 		defer stopHooks()
 	}
-	h := scim.NewHandler(users, groups, append(authOptions(conns, token, logger), scim.WithLogger(logger))...)
+	logOpts, stopLog := startRequestLog(ctx, users, dsn, logger) // requestlog.go
+	defer stopLog()
+	h := scim.NewHandler(users, groups, append(append(authOptions(conns, token, logger), scim.WithLogger(logger)), logOpts...)...)
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	mountTokenEndpoint(mux, conns, logger)
