@@ -23,6 +23,11 @@
 // tenant; once the database holds a connection, it no longer generates a
 // token when none is given. OAuth 2.0 access tokens are issued at
 // /oauth/token.
+//
+// The provisioning console, the settings pages an application shows its
+// customers' IT admins, is at /admin/ once an admin password is set
+// (SCIM_ADMIN_PASSWORD or -admin-password-file); it manages the tenant
+// -admin-tenant ("default"), whose connections it creates.
 package main
 
 import (
@@ -59,12 +64,17 @@ func main() {
 	token := flag.String("token", "", "bearer token clients must send; prefer $SCIM_TOKEN or -token-file, since a flag is visible in the process list")
 	tokenFile := flag.String("token-file", "", "file whose first line is the bearer token")
 	db := flag.String("db", "scimkit.db", `store: a SQLite file path, "memory", or a postgres:// URL`)
+	resolveAdmin := adminFlags(flag.CommandLine)
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	tok, err := resolveToken(*token, *tokenFile, os.Getenv)
 	if err != nil {
 		logger.Error("no usable bearer token", "error", err)
+		os.Exit(2)
+	}
+	if adminSettings, err = resolveAdmin(os.Getenv); err != nil {
+		logger.Error("console settings", "error", err)
 		os.Exit(2)
 	}
 	if *token != "" {
@@ -225,6 +235,7 @@ func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	mountTokenEndpoint(mux, conns, logger)
+	mux.Handle("/admin/", adminHandler(adminSettings, conns, users, groups, h, logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 
 	srv := newHTTPServer(logRequests(logger, mux))
