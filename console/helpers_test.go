@@ -170,6 +170,13 @@ func (a *admin) createConnection(name string) (id, token string) {
 func (e *env) scim(t *testing.T, token, method, path string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
+	if m, ok := body.(map[string]any); ok && m["schemas"] == nil {
+		if strings.HasPrefix(path, "/Groups") {
+			m["schemas"] = []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}
+		} else {
+			m["schemas"] = []string{"urn:ietf:params:scim:schemas:core:2.0:User"}
+		}
+	}
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
