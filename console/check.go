@@ -270,7 +270,7 @@ func expectMsg(ok bool, okMsg, want string, raw []byte) string {
 }
 
 func unescapeForDisplay(p string) string {
-	if u, err := url.PathUnescape(p); err == nil {
+	if u, err := url.QueryUnescape(p); err == nil {
 		return u
 	}
 	return p
