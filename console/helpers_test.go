@@ -233,6 +233,9 @@ func (f *fakeRecords) Records(_ context.Context, q console.RecordQuery) ([]conso
 		if q.User != "" && r.Target != q.User && r.TargetName != q.User {
 			continue
 		}
+		if !q.Since.IsZero() && r.Time.Before(q.Since) || !q.Until.IsZero() && !r.Time.Before(q.Until) {
+			continue
+		}
 		out = append(out, r)
 	}
 	return out, nil
