@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/connections"
@@ -207,6 +208,17 @@ var widths = []struct {
 // sideways at that width.
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	// Every field has a label, the page has a language, a title, one h1
+	// and a main landmark.
+	unlabelled := run(t, ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+		.filter(el => el.labels.length === 0 && !el.getAttribute('aria-label')).map(el => el.outerHTML)`))
+	for _, u := range unlabelled {
+		t.Errorf("%s: a field without a label: %s", name, u)
+	}
+	if ok := run(t, ctx, chromedp.Evaluate[bool](`document.documentElement.lang === 'en' && document.title !== '' &&
+		document.querySelectorAll('h1').length === 1 && document.querySelectorAll('main').length === 1`)); !ok {
+		t.Errorf("%s: no language, title, single h1 or main", name)
+	}
 	for _, w := range widths {
 		opts := []chromedp.EmulateViewportOption{}
 		if w.mobile {
@@ -311,8 +323,12 @@ func TestConsoleInChromium(t *testing.T) {
 	s := newStack(t)
 	ctx, blog := startBrowser(t, s.srv.URL)
 
-	// Setup, empty.
+	// Setup, empty. The first Tab reaches the skip link.
 	do(t, ctx, chromedp.Navigate(s.console("")), chromedp.WaitVisible(chromedp.CSS(`#scim-url`)))
+	do(t, ctx, chromedp.KeyEvent(kb.Tab))
+	if focused := run(t, ctx, chromedp.Evaluate[string](`document.activeElement.textContent`)); focused != "Skip to content" {
+		t.Errorf("the first Tab focuses %q, not the skip link", focused)
+	}
 	if got := run(t, ctx, chromedp.Value(chromedp.CSS(`#scim-url`))); got != s.srv.URL+"/scim/v2" {
 		t.Errorf("SCIM URL shown: %q", got)
 	}
