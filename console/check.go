@@ -208,7 +208,7 @@ func (k *checkRun) expectEmpty(name, path string) checkStep {
 	st, raw := k.do(http.MethodGet, path, nil)
 	var lr listResponse
 	_ = json.Unmarshal(raw, &lr)
-	s := checkStep{Name: name, Request: "GET " + unescapeForDisplay(path), Status: st}
+	s := checkStep{Name: name, Request: "GET " + readable(path), Status: st}
 	s.OK = st == http.StatusOK && lr.TotalResults != nil && *lr.TotalResults == 0
 	s.Message = expectMsg(s.OK, "Empty list, as expected.", "Expected 200 OK with an empty list.", raw)
 	return s
@@ -240,6 +240,12 @@ func (k *checkRun) do(method, path string, body any) (int, []byte) {
 	if err != nil {
 		return 0, nil
 	}
+	// A server's request, as the handler and its middleware expect one.
+	if req.Body == nil {
+		req.Body = http.NoBody
+	}
+	req.RequestURI = path
+	req.RemoteAddr = "127.0.0.1:0"
 	req.Header.Set("Authorization", "Bearer "+k.token)
 	req.Header.Set("Accept", "application/scim+json")
 	req.Header.Set("User-Agent", "scimkit-console-check")
@@ -267,13 +273,6 @@ func expectMsg(ok bool, okMsg, want string, raw []byte) string {
 		return want + " Got: " + e.Detail
 	}
 	return want
-}
-
-func unescapeForDisplay(p string) string {
-	if u, err := url.QueryUnescape(p); err == nil {
-		return u
-	}
-	return p
 }
 
 // recorder is a minimal http.ResponseWriter that keeps the status and at

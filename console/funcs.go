@@ -2,6 +2,8 @@ package console
 
 import (
 	"fmt"
+	"net/url"
+	"strings"
 	"html/template"
 	"time"
 
@@ -14,7 +16,22 @@ var funcs = template.FuncMap{
 	"ago":      ago,
 	"provider": func(p connections.Provider) string { return providerLabel(p) },
 	"email":    primaryEmail,
+	"readable": readable,
 	"inactive": func(u *scim.User) bool { return u.Active != nil && !*u.Active },
+}
+
+// readable decodes a request path's query for people: a filter reads
+// userName eq "ada" rather than userName+eq+%22ada%22. It is still
+// escaped by the template like every other value.
+func readable(path string) string {
+	p, q, ok := strings.Cut(path, "?")
+	if !ok {
+		return path
+	}
+	if u, err := url.QueryUnescape(q); err == nil {
+		q = u
+	}
+	return p + "?" + q
 }
 
 // primaryEmail returns u's primary email, or its first, or "".

@@ -64,9 +64,8 @@ func newStack(t *testing.T) *stack {
 	s := &stack{conns: memstore.NewConnections()}
 	s.users, s.groups = memstore.New()
 	s.mgr = connections.NewManager(s.conns)
-	scimOpts, consoleOpts := activityOptions(t, s)
-	scimHandler := scim.NewHandler(s.users, s.groups,
-		append([]scim.Option{scim.WithAuthenticator(connections.NewAuthenticator(s.conns))}, scimOpts...)...)
+	wrap, consoleOpts := activityOptions(t, s)
+	scimHandler := wrap(scim.NewHandler(s.users, s.groups, scim.WithAuthenticator(connections.NewAuthenticator(s.conns))))
 	c := console.New(s.mgr, s.users, s.groups, func(*http.Request) (string, bool) { return tenant, true },
 		append([]console.Option{console.WithSCIMHandler(scimHandler)}, consoleOpts...)...)
 	mux := http.NewServeMux()
