@@ -2,9 +2,9 @@ package console
 
 import (
 	"fmt"
+	"html/template"
 	"net/url"
 	"strings"
-	"html/template"
 	"time"
 
 	"github.com/scimkit/scim"
