@@ -109,8 +109,11 @@ func checkActivity(t *testing.T, ctx context.Context, s *stack) {
 	do(t, ctx,
 		chromedp.SetValue(chromedp.CSS(`#status`), "failed"),
 		chromedp.Click(chromedp.CSS(`form[role=search] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`table.log`)),
 	)
+	// The form's GET loads a new page: wait for it, not for the table of
+	// the old one.
+	waitFor(t, ctx, `location.search.includes("status=failed") && document.readyState === "complete"`)
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`table.log`)))
 	if n := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('table.log tbody tr:not(.failed)').length`)); n != 0 {
 		t.Errorf("failed only shows %d requests that did not fail", n)
 	}
