@@ -35,6 +35,11 @@
 // tenant; once the database holds a connection, it no longer generates a
 // token when none is given. OAuth 2.0 access tokens are issued at
 // /oauth/token.
+//
+// The provisioning console, the settings pages an application shows its
+// customers' IT admins, is at /admin/ once an admin password is set
+// (SCIM_ADMIN_PASSWORD or -admin-password-file); it manages the tenant
+// -admin-tenant ("default"), whose connections it creates.
 package main
 
 import (
@@ -77,6 +82,7 @@ func main() {
 	hookURL := flag.String("webhook", "", "post provisioning events to this URL as signed Standard Webhooks (or $SCIM_WEBHOOK_URL)")
 	hookSecret := flag.String("webhook-secret", "", "the webhooks' whsec_ secret; prefer $SCIM_WEBHOOK_SECRET or -webhook-secret-file, since a flag is visible in the process list")
 	hookSecretFile := flag.String("webhook-secret-file", "", "file whose first line is the webhooks' whsec_ secret")
+	resolveAdmin := adminFlags(flag.CommandLine)
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -92,6 +98,10 @@ func main() {
 	}
 	if *hookSecret != "" {
 		logger.Warn("the -webhook-secret flag shows the secret in the process list; set SCIM_WEBHOOK_SECRET or use -webhook-secret-file instead")
+	}
+	if adminSettings, err = resolveAdmin(os.Getenv); err != nil {
+		logger.Error("console settings", "error", err)
+		os.Exit(2)
 	}
 	if *token != "" {
 		logger.Warn("the -token flag shows the token in the process list; set SCIM_TOKEN or use -token-file instead")
@@ -265,6 +275,7 @@ func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	mountTokenEndpoint(mux, conns, logger)
+	mux.Handle("/admin/", adminHandler(adminSettings, conns, users, groups, h, logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 
 	srv := newHTTPServer(logRequests(logger, mux))
