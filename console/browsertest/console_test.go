@@ -323,7 +323,8 @@ func replayEntra(t *testing.T, base, token string) {
 	for _, id := range ids[:3] {
 		members = append(members, map[string]any{"value": id})
 	}
-	expect(200, "PATCH", "/Groups/"+g["id"].(string), map[string]any{
+	// A member-only PATCH answers 204 by default, as Entra ID accepts.
+	expect(204, "PATCH", "/Groups/"+g["id"].(string), map[string]any{
 		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 		"Operations": []map[string]any{{"op": "Add", "path": "members", "value": members}},
 	})
