@@ -60,7 +60,9 @@ const (
 
 // RequestRecord describes one request the handler served: what the client
 // asked, what it was answered and why it failed. Strings that do not apply
-// are empty.
+// are empty. Every string is valid UTF-8 without NUL, whatever the client
+// sent (invalid bytes and NUL become U+FFFD), so any sink can store it: a
+// request refused for its bad text is logged like any other.
 type RequestRecord struct {
 	// Time is when the request arrived, in UTC.
 	Time time.Time
@@ -124,6 +126,33 @@ type BulkOperationRecord struct {
 	Status     int
 	ScimType   string
 	Detail     string
+}
+
+// cleanText makes every string of r valid UTF-8 without NUL: what the
+// client sent reaches the record as it came (a path, a userName, a body
+// kept as is), and a database refuses to store such text (PostgreSQL's
+// TEXT rejects NUL and invalid UTF-8), which would lose the whole batch of
+// records it was written with.
+func (r *RequestRecord) cleanText() {
+	for _, s := range [...]*string{&r.RequestID, &r.Tenant, &r.ConnectionID, &r.Client, &r.UserAgent, &r.Method,
+		&r.Path, &r.Query, &r.Action, &r.TargetID, &r.TargetName, &r.ScimType, &r.Detail, &r.Body} {
+		*s = cleanText(*s)
+	}
+	for i := range r.Operations {
+		o := &r.Operations[i]
+		for _, s := range [...]*string{&o.Method, &o.Path, &o.BulkID, &o.Action, &o.TargetID, &o.TargetName, &o.ScimType, &o.Detail} {
+			*s = cleanText(*s)
+		}
+	}
+}
+
+// cleanText returns s with invalid UTF-8 and NUL replaced by U+FFFD; s
+// itself, without allocating, when it is valid text.
+func cleanText(s string) string {
+	if validText(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // Failed reports whether the request was answered with an error status
@@ -259,6 +288,7 @@ func (h *handler) serveLogged(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	describe(rec, path, body, tee != nil && tee.total > 0, w.Header().Get("Location"), lw.body)
+	rec.cleanText()
 	rec.Duration = time.Since(start)
 	for _, l := range h.cfg.requestLoggers {
 		l.LogRequest(lw.ctx, rec)

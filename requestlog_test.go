@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/store/memstore"
@@ -342,4 +343,38 @@ func TestRequestLogBodyCut(t *testing.T) {
 	assert.True(t, strings.HasSuffix(r.Body, "…[truncated]"))
 	assert.LessOrEqual(t, len(r.Body), scim.RequestLogBodyLimit+len("…[truncated]"))
 	assert.WithinDuration(t, time.Now(), r.Time, time.Minute)
+}
+
+// A record holds only valid text, whatever bytes the client sent, so that
+// a database sink can store it (PostgreSQL refuses NUL and invalid UTF-8,
+// and would lose the whole batch the record is written with).
+func TestRequestLogRecordsAreValidText(t *testing.T) {
+	rec := &recorder{}
+	c := newClient(t, scim.WithRequestLog(rec))
+	requests := []struct{ method, path, body string }{
+		{"GET", "/Users/ab%00cd", ""},
+		{"GET", "/Users/ab%FFcd", ""},
+		{"POST", "/Users", "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"a\xffb\"}"},
+		{"POST", "/Users", "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"a\\u0000b\"}"},
+		{"POST", "/Bulk", "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:BulkRequest\"],\"Operations\":[" +
+			"{\"method\":\"DELETE\",\"path\":\"/Users/x\xfe\\u0000y\",\"bulkId\":\"b\xff\"}]}"},
+	}
+	for _, r := range requests {
+		c.do(r.method, r.path, r.body, "User-Agent", "agent\xff", "X-Request-Id", "id\xff")
+		recs := rec.take(1)
+		require.Len(t, recs, 1, "%s %q", r.method, r.path)
+		assertValidText(t, recs[0])
+	}
+}
+
+func assertValidText(t *testing.T, r *scim.RequestRecord) {
+	t.Helper()
+	texts := []string{r.RequestID, r.Tenant, r.ConnectionID, r.Client, r.UserAgent, r.Method, r.Path, r.Query,
+		r.Action, r.TargetID, r.TargetName, r.ScimType, r.Detail, r.Body}
+	for _, o := range r.Operations {
+		texts = append(texts, o.Method, o.Path, o.BulkID, o.Action, o.TargetID, o.TargetName, o.ScimType, o.Detail)
+	}
+	for _, s := range texts {
+		assert.True(t, utf8.ValidString(s) && !strings.ContainsRune(s, 0), "%q is not valid text", s)
+	}
 }

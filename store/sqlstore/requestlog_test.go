@@ -124,3 +124,39 @@ func TestRequestLogPruneStopsWithContext(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(50), n)
 }
+
+// Requests refused for their bad text (NUL, invalid UTF-8 in the path, the
+// body or a header) are logged like any other: the queue writes their
+// records without an error, so they and the records batched with them are
+// kept.
+func TestRequestLogKeepsRequestsWithBadText(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
+		_, err := db.Exec("DELETE FROM scim_request_log")
+		require.NoError(t, err)
+		users, groups := sqlstore.New(db, d)
+		log := users.RequestLog()
+		queue := provlog.NewQueue(log)
+		h := scim.NewHandler(users, groups, scim.WithBearerToken("bad-text-token"), scim.WithRequestLog(queue))
+		requests := []struct{ method, path, body string }{
+			{"GET", "/Users/ab%00cd", ""},
+			{"GET", "/Users/ab%FFcd", ""},
+			{"POST", "/Users", "{\"schemas\":[\"" + scim.UserSchema + "\"],\"userName\":\"a\xffb\"}"},
+			{"POST", "/Users", "{\"schemas\":[\"" + scim.UserSchema + "\"],\"userName\":\"a\\u0000b\"}"},
+			{"POST", "/Users", "{\"schemas\":[\"" + scim.UserSchema + "\"],\"userName\":\"fine\"}"},
+		}
+		for _, r := range requests {
+			req := httptest.NewRequest(r.method, r.path, strings.NewReader(r.body))
+			req.Header.Set("Authorization", "Bearer bad-text-token")
+			req.Header.Set("User-Agent", "agent\xff")
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		require.NoError(t, queue.Close(context.Background()))
+		assert.Zero(t, queue.Failed(), "no batch of records was refused")
+		assert.Zero(t, queue.Dropped())
+		page, err := log.Query(context.Background(), provlog.Query{AllTenants: true, Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, page.Records, len(requests))
+		assert.Equal(t, "/Users/ab\uFFFDcd", page.Records[len(requests)-1].Path, "the oldest record, its NUL replaced")
+		assert.Equal(t, 201, page.Records[0].Status)
+	})
+}
