@@ -156,6 +156,16 @@ func WithDeadLetter(fn func(ctx context.Context, e scim.Event, err error)) Optio
 	return func(s *Sender) { s.onDead = fn }
 }
 
+// WithPreviousSecrets also signs every message with each of these
+// secrets, for a rotation without downtime as the specification describes
+// it: while receivers move from an old secret to the new one given to
+// [NewSender], the webhook-signature header holds one v1 signature per
+// secret (the new one's first, space-separated), and a receiver that
+// holds either verifies the message. [NewSender] refuses a malformed one.
+func WithPreviousSecrets(secrets ...string) Option {
+	return func(s *Sender) { s.previous = append(s.previous, secrets...) }
+}
+
 // DeadLetter is an event whose delivery was given up.
 type DeadLetter struct {
 	Event scim.Event
@@ -170,6 +180,7 @@ const maxDeadLetters = 1000
 type Sender struct {
 	url         string
 	secret      string
+	previous    []string
 	client      *http.Client
 	attempts    int
 	first, most time.Duration
@@ -194,6 +205,11 @@ func NewSender(url, secret string, opts ...Option) (*Sender, error) {
 		attempts: 8, first: time.Second, most: 5 * time.Minute, now: time.Now}
 	for _, o := range opts {
 		o(s)
+	}
+	for _, p := range s.previous {
+		if _, err := decodeSecret(p); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -259,6 +275,13 @@ func (s *Sender) post(ctx context.Context, id string, body []byte) error {
 	sig, err := Sign(s.secret, id, ts, body)
 	if err != nil {
 		return err
+	}
+	for _, p := range s.previous {
+		old, err := Sign(p, id, ts, body)
+		if err != nil {
+			return err
+		}
+		sig += " " + old
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
