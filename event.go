@@ -64,7 +64,8 @@ type Event struct {
 	// the changes committed. It is 0 for an event that no store recorded
 	// (delivered only to a [WithEventSink] function).
 	Cursor int64 `json:"cursor"`
-	// Time is when the handler built the event, in UTC.
+	// Time is when the handler built the event, in UTC, to the
+	// microsecond (as precise as databases keep a time).
 	Time time.Time `json:"time"`
 	// Type is what happened.
 	Type EventType `json:"type"`

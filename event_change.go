@@ -65,7 +65,7 @@ func (c *Change) Events(w Written) []Event {
 }
 
 func (c *Change) build(w Written) []Event {
-	now := time.Now().UTC()
+	now := time.Now().UTC().Truncate(time.Microsecond)
 	var out []Event
 	add := func(e Event) {
 		e.ID = NewID()

@@ -119,15 +119,11 @@ func (s *store) record(ctx context.Context, tx querier, tenant string, evs []sci
 		n := int64(len(evs))
 		rows := make([]string, len(evs))
 		for i := range evs {
-			// The row's tenant and seq columns are the event's; its JSON
-			// leaves them out (a reader sets them from the columns).
-			e := evs[i]
-			e.Cursor, e.Tenant = 0, ""
-			data, err := json.Marshal(&e)
+			data, err := encodeEventData(&evs[i])
 			if err != nil {
 				return err
 			}
-			rows[i] = string(data)
+			rows[i] = data
 		}
 		q := &sqlBuf{d: s.d}
 		var last int64
@@ -202,6 +198,34 @@ func (s *store) record(ctx context.Context, tx querier, tenant string, evs []sci
 	return nil
 }
 
+// eventData is the JSON of an event row's data column: the fields of a
+// [scim.Event] that have no column of their own. The row's tenant, seq, id,
+// time, type, resource_type and resource_id hold the others, once each
+// (rows written before this form held them in data as well; a reader
+// takes them from the columns either way). It keeps an outbox row small:
+// the rows of a tenant are appended to one B-tree leaf page, which the
+// commit writes whole, and smaller rows fill and split it less often.
+// Every field has the same name, type and tag as Event's (a test checks
+// it), so that data decodes into a scim.Event.
+type eventData struct {
+	ExternalID        string          `json:"externalId,omitempty"`
+	Version           string          `json:"version,omitempty"`
+	ChangedAttributes []string        `json:"changedAttributes,omitempty"`
+	MemberIDs         []string        `json:"memberIds,omitempty"`
+	Snapshot          json.RawMessage `json:"snapshot,omitempty"`
+}
+
+func encodeEventData(e *scim.Event) (string, error) {
+	b, err := json.Marshal(&eventData{
+		ExternalID:        e.ExternalID,
+		Version:           e.Version,
+		ChangedAttributes: e.ChangedAttributes,
+		MemberIDs:         e.MemberIDs,
+		Snapshot:          e.Snapshot,
+	})
+	return string(b), err
+}
+
 // prune deletes the tenant's events recorded before before, except the
 // newest, which holds the tenant's last cursor (SQLite numbers the next
 // events from it; a reader learns from it that older ones expired). Events are
@@ -268,7 +292,7 @@ func (s *store) readEvents(ctx context.Context, after int64, limit int) ([]scim.
 	}
 	tenant := s.tenant(ctx)
 	q := &sqlBuf{d: s.d}
-	q.sql("SELECT seq, data FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND seq > ").arg(after)
+	q.sql("SELECT seq, id, time, type, resource_type, resource_id, data FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND seq > ").arg(after)
 	q.sql(" ORDER BY seq LIMIT ").arg(limit)
 	rows, err := s.conn().QueryContext(ctx, q.String(), q.args...)
 	if err != nil {
@@ -277,15 +301,19 @@ func (s *store) readEvents(ctx context.Context, after int64, limit int) ([]scim.
 	defer rows.Close()
 	var out []scim.Event
 	for rows.Next() {
-		var seq int64
-		var data string
-		if err := rows.Scan(&seq, &data); err != nil {
+		var (
+			seq                    int64
+			id, typ, rt, rid, data string
+			at                     dbTime
+		)
+		if err := rows.Scan(&seq, &id, &at, &typ, &rt, &rid, &data); err != nil {
 			return nil, err
 		}
 		var e scim.Event
 		if err := json.Unmarshal([]byte(data), &e); err != nil {
 			return nil, fmt.Errorf("sqlstore: event %d: %w", seq, err)
 		}
+		e.ID, e.Time, e.Type, e.ResourceType, e.ResourceID = id, at.t, scim.EventType(typ), rt, rid
 		e.Cursor, e.Tenant = seq, tenant
 		out = append(out, e)
 	}
