@@ -250,13 +250,18 @@ func replayEntra(t *testing.T, a *app) {
 	got = a.want(200, a.call("GET", "/Users/"+id, ""))
 	assert.Equal(t, []any{map[string]any{"value": gid, "display": "Sales EMEA", "type": "direct", "$ref": a.base + "/Groups/" + gid}}, got.body["groups"])
 
-	// U14, G8: deletes; ids the application never issued are 404.
+	// U14, G8: deletes, with the account's removal from its team in the
+	// audit log; ids the application never issued are 404.
 	a.want(204, a.call("DELETE", "/Users/"+id, ""))
 	a.want(404, a.call("GET", "/Users/"+id, ""))
 	assert.Equal(t, 0.0, member(id))
 	assert.Equal(t, "0", a.row("SELECT count(*) FROM team_members WHERE team_id = ?", gid))
+	assert.Equal(t, "1", a.row("SELECT count(*) FROM audit_log WHERE action = 'account.deleted' AND account_id = ?", id))
+	assert.Equal(t, "3", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ?", gid))
+	assert.Equal(t, "2", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ? AND account_id = ?", gid, id), "removed, added back, deleted")
 	a.want(204, a.call("DELETE", "/Groups/"+gid, ""))
 	a.want(404, a.call("GET", "/Groups/"+gid, ""))
+	assert.Equal(t, "1", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.deleted' AND team_id = ?", gid))
 	for _, bad := range []string{"/Users/2819c223-7f76-453a-919d-413861904646", "/Users/007", "/Groups/-1", "/Groups/99999999"} {
 		a.want(404, a.call("GET", bad, ""))
 	}
@@ -325,6 +330,11 @@ func replayOkta(t *testing.T, a *app) {
 		"displayName":"Test SCIMv2","members":[{"value":"`+second+`","display":"john.doe@example.com"}]}`))
 	assert.Equal(t, []any{map[string]any{"value": second}}, r.body["members"])
 	assert.Equal(t, "1", a.row("SELECT count(*) FROM team_members WHERE team_id = ?", gid))
+	// Every membership change left its audit row: added Isabella, then John
+	// and Isabella again; removed Isabella twice.
+	assert.Equal(t, "3", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_added' AND team_id = ?", gid))
+	assert.Equal(t, "2", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ? AND account_id = ?", gid, id))
+	assert.Equal(t, "2", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ?", gid))
 
 	// Import: pages of users and groups until totalResults.
 	var seen []string
@@ -342,6 +352,7 @@ func replayOkta(t *testing.T, a *app) {
 
 	a.want(204, a.call("DELETE", "/Groups/"+gid, ""))
 	assert.Equal(t, 0.0, a.total("/Groups"))
+	assert.Equal(t, "1", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.deleted' AND team_id = ?", gid))
 
 	// The SPEC test's unknown ids and bad token.
 	r = a.want(404, a.call("GET", "/Users/010101001010101011001010101011", ""))
