@@ -27,6 +27,8 @@ type fixture struct {
 	reader *sdkmetric.ManualReader
 	h      http.Handler
 	inst   *scimotel.Instrumentation
+	users  *memstore.UserStore
+	groups *memstore.GroupStore
 }
 
 func newFixture(t *testing.T, opts ...scimotel.Option) *fixture {
@@ -37,8 +39,8 @@ func newFixture(t *testing.T, opts ...scimotel.Option) *fixture {
 	var err error
 	f.inst, err = scimotel.New(append([]scimotel.Option{scimotel.WithTracerProvider(tp), scimotel.WithMeterProvider(mp)}, opts...)...)
 	require.NoError(t, err)
-	users, groups := memstore.New()
-	h := scim.NewHandler(f.inst.UserStore(users), f.inst.GroupStore(groups), scim.WithBearerToken("otel-token"), scim.WithRequestLog(f.inst))
+	f.users, f.groups = memstore.New()
+	h := scim.NewHandler(f.inst.UserStore(f.users), f.inst.GroupStore(f.groups), scim.WithBearerToken("otel-token"), scim.WithRequestLog(f.inst))
 	f.h = f.inst.Handler(h)
 	return f
 }
@@ -157,18 +159,6 @@ func TestBulkOperationsCounted(t *testing.T) {
 		got[a["scim.action"]+" "+a["scim.status_class"]] += dp.Value
 	}
 	assert.Equal(t, map[string]int64{"user.create 2xx": 1, "user.create 4xx": 1}, got)
-}
-
-func TestWrappersKeepCapabilities(t *testing.T) {
-	inst, err := scimotel.New()
-	require.NoError(t, err)
-	users, groups := memstore.New()
-	_, lends := inst.UserStore(users).(scim.UserLender)
-	_, patches := inst.GroupStore(groups).(scim.MemberPatcher)
-	assert.True(t, lends, "memstore lends users; so does its wrapper")
-	assert.True(t, patches, "memstore patches members; so does its wrapper")
-	_, keeps := inst.UserStore(users).(scim.AttributeKeeper)
-	assert.False(t, keeps, "memstore declares no attributes; nor does its wrapper")
 }
 
 func TestObserveQueue(t *testing.T) {
