@@ -50,7 +50,11 @@ func reactions(db *DB, logger *slog.Logger) func(ctx context.Context, events []s
 // react makes the application's reaction to one event. A deleted account
 // or team needs no more: the events say first which teams it left
 // (group.members_removed), and the database deletes its sessions and
-// memberships with it.
+// memberships with it. The reactions of two writes can run in the other
+// order than the writes (a deactivation and a reactivation in quick
+// succession), so deactivated_at follows is_active as it is now rather
+// than the event; ending sessions and writing history are right in any
+// order.
 func react(ctx context.Context, tx *sql.Tx, db *DB, e scim.Event) error {
 	id, _ := strconv.ParseInt(e.ResourceID, 10, 64) // the stores' ids are the tables' integer keys
 	switch e.Type {
@@ -58,12 +62,12 @@ func react(ctx context.Context, tx *sql.Tx, db *DB, e scim.Event) error {
 		if _, err := tx.ExecContext(ctx, db.q("DELETE FROM sessions WHERE account_id = ?"), id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, db.q("UPDATE accounts SET deactivated_at = ? WHERE id = ?"), e.Time, id); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q("UPDATE accounts SET deactivated_at = ? WHERE id = ? AND NOT is_active"), e.Time, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, db, e, "account.deactivated", id, 0)
 	case scim.EventUserReactivated:
-		if _, err := tx.ExecContext(ctx, db.q("UPDATE accounts SET deactivated_at = NULL WHERE id = ?"), id); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q("UPDATE accounts SET deactivated_at = NULL WHERE id = ? AND is_active"), id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, db, e, "account.reactivated", id, 0)

@@ -123,3 +123,30 @@ func TestFailedReactionIsLoggedAndLost(t *testing.T) {
 		})
 	}
 }
+
+// The reactions of two writes may run in the other order than the writes:
+// a deactivation's reaction that comes after the reactivation's ends the
+// sessions (safe in any order) but leaves the active account without a
+// deactivated_at, and a reactivation's that comes late leaves it on an
+// inactive one.
+func TestLateReactionFollowsTheAccount(t *testing.T) {
+	for name, dsn := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			a := newReactionsApp(t, dsn)
+			w := a.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"late@example.com"}`)
+			require.Equal(t, 201, w.Code, w.Body.String())
+			id := idOf(t, w)
+			a.session(id)
+			react := reactions(a.db, slog.New(slog.NewTextHandler(a.log, nil)))
+			react(a.ctx, []scim.Event{{Type: scim.EventUserDeactivated, ResourceType: "User", ResourceID: id, Time: time.Now().UTC()}})
+			assert.Equal(t, 0, a.count("SELECT count(*) FROM sessions WHERE account_id = ?", id))
+			assert.Equal(t, 1, a.count("SELECT count(*) FROM accounts WHERE id = ? AND is_active AND deactivated_at IS NULL", id))
+
+			require.Equal(t, 200, a.do("PATCH", "/Users/"+id, deactivate).Code)
+			react(a.ctx, []scim.Event{{Type: scim.EventUserReactivated, ResourceType: "User", ResourceID: id, Time: time.Now().UTC()}})
+			assert.Equal(t, 1, a.count("SELECT count(*) FROM accounts WHERE id = ? AND NOT is_active AND deactivated_at IS NOT NULL", id))
+			assert.Equal(t, 3, a.count("SELECT count(*) FROM audit_log WHERE account_id = ?", id), "the history has every event")
+			assert.Empty(t, a.log.String())
+		})
+	}
+}
