@@ -232,7 +232,7 @@ func TestFromEventLogMapsEvents(t *testing.T) {
 	want := []row{
 		{"user.deactivated", "User", ada, "ada@acme.example", ""},
 		{"user.updated", "User", ada, "ada@acme.example", "Changed displayName, manager"},
-		{"group.members_added", "Group", eng, "", "Added 1 member"},
+		{"group.members_added", "Group", eng, "Engineering", "Added 1 member"},
 		{"group.created", "Group", eng, "Engineering", ""},
 		{"user.created", "User", ada, "ada@acme.example", ""},
 	}
