@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/scimkit/scim"
@@ -64,4 +65,26 @@ func ExampleWithObserver() {
 	// Output:
 	// evt_1 attempt 1 retry 503 true
 	// evt_1 attempt 2 delivered 204 true
+}
+
+// Rotating the secret without downtime: the sender signs with the new
+// secret and the old one until every receiver has the new one.
+func ExampleWithPreviousSecrets() {
+	oldSecret, newSecret := webhook.NewSecret(), webhook.NewSecret()
+	var header http.Header
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header, body = r.Header.Clone(), must(io.ReadAll(r.Body))
+	}))
+	defer srv.Close()
+	s, _ := webhook.NewSender(srv.URL, newSecret, webhook.WithPreviousSecrets(oldSecret))
+	_ = s.Deliver(context.Background(), scim.Event{ID: scim.NewID(), Type: scim.EventUserCreated})
+
+	fmt.Println(len(strings.Fields(header.Get("webhook-signature"))), "signatures")
+	fmt.Println("old secret:", webhook.Verify(oldSecret, header, body, time.Now()))
+	fmt.Println("new secret:", webhook.Verify(newSecret, header, body, time.Now()))
+	// Output:
+	// 2 signatures
+	// old secret: <nil>
+	// new secret: <nil>
 }

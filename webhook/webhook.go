@@ -219,6 +219,16 @@ type Delivery struct {
 	Lag time.Duration
 }
 
+// WithPreviousSecrets also signs every message with each of these
+// secrets, for a rotation without downtime as the specification describes
+// it: while receivers move from an old secret to the new one given to
+// [NewSender], the webhook-signature header holds one v1 signature per
+// secret (the new one's first, space-separated), and a receiver that
+// holds either verifies the message. [NewSender] refuses a malformed one.
+func WithPreviousSecrets(secrets ...string) Option {
+	return func(s *Sender) { s.previous = append(s.previous, secrets...) }
+}
+
 // DeadLetter is an event whose delivery was given up.
 type DeadLetter struct {
 	Event scim.Event
@@ -233,6 +243,7 @@ const maxDeadLetters = 1000
 type Sender struct {
 	url         string
 	secret      string
+	previous    []string
 	client      *http.Client
 	attempts    int
 	first, most time.Duration
@@ -258,6 +269,11 @@ func NewSender(url, secret string, opts ...Option) (*Sender, error) {
 		attempts: 8, first: time.Second, most: 5 * time.Minute, now: time.Now}
 	for _, o := range opts {
 		o(s)
+	}
+	for _, p := range s.previous {
+		if _, err := decodeSecret(p); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -355,6 +371,13 @@ func (s *Sender) post(ctx context.Context, id string, body []byte) (int, error) 
 	sig, err := Sign(s.secret, id, ts, body)
 	if err != nil {
 		return 0, err
+	}
+	for _, p := range s.previous {
+		old, err := Sign(p, id, ts, body)
+		if err != nil {
+			return 0, err
+		}
+		sig += " " + old
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
