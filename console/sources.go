@@ -124,8 +124,10 @@ func clientLabel(c string) string {
 // back from [scim.EventLog.LastCursor] as far as the limit needs, and when
 // the store has discarded older events (retention), it returns those it
 // still has. Each event is named by the resource's userName or
-// displayName when the event has a snapshot of it, and summarised: the
-// attributes that changed, or how many members were added or removed.
+// displayName, from its snapshot or, for an event without one (a group's
+// membership change), from another event of the resource among those
+// returned; and summarised: the attributes that changed, or how many
+// members were added or removed.
 func FromEventLog(l scim.EventLog) EventSource {
 	return EventSourceFunc(func(ctx context.Context, tenant string, limit int) ([]Event, error) {
 		if limit <= 0 || l == nil {
@@ -148,6 +150,7 @@ func FromEventLog(l scim.EventLog) EventSource {
 		for i := len(evs) - 1; i >= 0; i-- {
 			out = append(out, eventOf(&evs[i]))
 		}
+		nameFromSiblings(out)
 		return out, nil
 	})
 }
@@ -221,6 +224,23 @@ func oldestRetained(ctx context.Context, l scim.EventLog, expired, last int64) (
 		}
 	}
 	return hi, nil
+}
+
+// nameFromSiblings names the events that have no snapshot (the membership
+// changes of a group, say) after another event of the same resource among
+// evs that does, such as the group's creation.
+func nameFromSiblings(evs []Event) {
+	names := map[[2]string]string{}
+	for _, e := range evs {
+		if k := [2]string{e.ResourceType, e.ResourceID}; e.Name != "" && names[k] == "" {
+			names[k] = e.Name // the newest name, as evs is newest first
+		}
+	}
+	for i := range evs {
+		if evs[i].Name == "" {
+			evs[i].Name = names[[2]string{evs[i].ResourceType, evs[i].ResourceID}]
+		}
+	}
 }
 
 // eventOf is the Activity page's view of an event.

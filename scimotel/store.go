@@ -30,7 +30,7 @@ import (
 // Each combination of capabilities needs a type of its own: caps_gen.go
 // has them, written by internal/gencaps.
 
-//go:generate go run ./internal/gencaps
+//go:generate go run ./internal/gencaps/cmd
 
 // UserStore returns s, timed and traced, with s's optional capabilities.
 func (i *Instrumentation) UserStore(s scim.UserStore) scim.UserStore {

@@ -82,6 +82,7 @@ func TestSQLSmoke(t *testing.T) {
 	rep.WriteMarkdown(&md)
 	assert.Contains(t, md.String(), "### SQL comparison: scimkit over the bare SQL handler")
 	assert.Contains(t, md.String(), "| GET /Users/{id} | 200 | sqlite |")
+	assert.Contains(t, md.String(), "| scimkit-sqlite | 200 | 181 |")
 	assert.NotContains(t, md.String(), "### Errors")
 }
 

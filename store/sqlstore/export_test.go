@@ -103,3 +103,7 @@ func SeedMembers(ctx context.Context, db *sql.DB, d Dialect, tenant, groupID str
 	}
 	return tx.Commit()
 }
+
+// BlockSize is the number of consecutive seqs that one block of
+// scim_user_blocks counts.
+const BlockSize = blockSize

@@ -22,6 +22,9 @@ type listSpec[R scim.Resource] struct {
 	membership func(querier, []*R) error
 	// membershipAttr is the attribute that membership fills.
 	membershipAttr string
+	// blocks says that table's rows are counted in scim_user_blocks
+	// (see blockPage).
+	blocks bool
 }
 
 // listPlan is a list request translated to SQL.
@@ -33,10 +36,15 @@ type listPlan struct {
 	// order is the ORDER BY clause, or "" when the sort cannot be done in
 	// SQL.
 	order string
+	// all means that the list has no filter and the default order
+	// (seq): every resource of the tenant, in insertion order.
+	all    bool
+	tenant string
 }
 
 func plan(d Dialect, r resolver, q *scim.Query, tenant string) listPlan {
-	p := listPlan{where: frag{"r.tenant = " + argMark, []any{tenant}}, exact: true, order: "r.seq"}
+	p := listPlan{where: frag{"r.tenant = " + argMark, []any{tenant}}, exact: true, order: "r.seq",
+		all: (q.Filter == nil || q.Filter.Expr == nil) && q.SortBy == "", tenant: tenant}
 	if q.Filter != nil && q.Filter.Expr != nil {
 		t := translator{d: d, r: r, tenant: tenant}
 		var c frag
@@ -160,9 +168,14 @@ func listInMemory[R scim.Resource](ctx context.Context, db querier, d Dialect, s
 // listInSQL answers q with one query for the page and, unless the page
 // tells the total, one to count.
 func listInSQL[R scim.Resource](ctx context.Context, db querier, d Dialect, spec listSpec[R], q *scim.Query, p listPlan) (*scim.Page[R], error) {
+	blocks := spec.blocks && p.all
 	count := func() (int, error) {
 		b := &sqlBuf{d: d}
-		b.sql("SELECT COUNT(*) FROM ", spec.table, " r WHERE ").frag(p.where)
+		if blocks {
+			blockTotal(b, p.tenant)
+		} else {
+			b.sql("SELECT COUNT(*) FROM ", spec.table, " r WHERE ").frag(p.where)
+		}
 		var n int
 		err := db.QueryRowContext(ctx, b.String(), b.args...).Scan(&n)
 		return n, err
@@ -184,10 +197,15 @@ func listInSQL[R scim.Resource](ctx context.Context, db querier, d Dialect, spec
 	// The total comes with the page, from an uncorrelated subquery that
 	// the database runs once: one round trip instead of two.
 	b := &sqlBuf{d: d}
-	b.sql("SELECT (SELECT COUNT(*) FROM ", spec.table, " r WHERE ").frag(p.where).sql("), ", spec.cols)
-	b.sql(" FROM ", spec.table, " r JOIN (SELECT r.seq FROM ", spec.table, " r WHERE ").frag(p.where)
-	b.sql(" ORDER BY ", p.order, " LIMIT ").arg(q.Count).sql(" OFFSET ").arg(offset)
-	b.sql(") pg ON pg.seq = r.seq ORDER BY ", p.order)
+	if blocks {
+		// A deep page skips whole blocks (see blockPage).
+		blockPage(b, spec.cols, p.tenant, offset, q.Count)
+	} else {
+		b.sql("SELECT (SELECT COUNT(*) FROM ", spec.table, " r WHERE ").frag(p.where).sql("), ", spec.cols)
+		b.sql(" FROM ", spec.table, " r JOIN (SELECT r.seq FROM ", spec.table, " r WHERE ").frag(p.where)
+		b.sql(" ORDER BY ", p.order, " LIMIT ").arg(q.Count).sql(" OFFSET ").arg(offset)
+		b.sql(") pg ON pg.seq = r.seq ORDER BY ", p.order)
+	}
 	total := -1
 	counted := spec
 	counted.scan = func(sc interface{ Scan(...any) error }) (*R, error) {

@@ -490,6 +490,7 @@ func (us *UserStore) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.U
 		cols:           userSelect(s.d, withGroups),
 		scan:           userScanner(withGroups),
 		membershipAttr: "groups",
+		blocks:         true,
 	}, q, tenant)
 }
 
