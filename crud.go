@@ -1,6 +1,9 @@
 package scim
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+)
 
 // The single-resource endpoints: POST to create, GET, PUT and DELETE
 // (RFC 7644 §3.3, §3.4.1, §3.5.1, §3.6). PATCH is in patch_endpoint.go.
@@ -54,36 +57,63 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 		return
 	}
 	ctx := r.Context()
-	// With events, a group's members before the write are needed for the
-	// membership changes.
-	old, err := store.Get(ctx, id, ReadOptions{SkipMembership: !h.ev.on || rt != h.groupRT})
-	if err != nil {
-		h.writeError(w, r, notFoundAs(err, rt, id))
-		return
-	}
-	ver, err := ifMatchOf(r).versionRead(metaOf(old).Version)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	res := fromDoc[R](doc)
-	setID(res, id)
-	// password is write-only: a client that PUTs what it read back cannot
-	// send it, and must not erase it by doing so.
-	if u, ok := any(res).(*User); ok {
-		if err := h.password(ctx, u, u.Password, any(old).(*User).Password); err != nil {
+	im := ifMatchOf(r)
+	// With events, the change is worked out from the resource read here, so
+	// the write must replace exactly that version: without If-Match, a PUT
+	// that loses a race with another writer reads again and retries, as a
+	// PATCH does, rather than record events that describe a different
+	// change than the one made.
+	raced := h.ev.on && !im.conditional()
+	for attempt := 0; ; attempt++ {
+		// With events, a group's members before the write are needed for
+		// the membership changes.
+		old, err := store.Get(ctx, id, ReadOptions{SkipMembership: !h.ev.on || rt != h.groupRT})
+		if err != nil {
+			h.writeError(w, r, notFoundAs(err, rt, id))
+			return
+		}
+		ver, err := im.versionRead(metaOf(old).Version)
+		if err != nil {
 			h.writeError(w, r, err)
 			return
 		}
-	}
-	cctx, change := h.beginChange(h.writeContext(ctx, rt), r, changeReplace, rt, any(old))
-	stored, err := store.Replace(cctx, res, ver)
-	if err != nil {
-		h.writeError(w, r, notFoundAs(err, rt, id))
+		if raced {
+			ver = metaOf(old).Version
+		}
+		res := fromDoc[R](doc)
+		setID(res, id)
+		// password is write-only: a client that PUTs what it read back
+		// cannot send it, and must not erase it by doing so.
+		if u, ok := any(res).(*User); ok {
+			if err := h.password(ctx, u, u.Password, any(old).(*User).Password); err != nil {
+				h.writeError(w, r, err)
+				return
+			}
+		}
+		cctx, change := h.beginChange(h.writeContext(ctx, rt), r, changeReplace, rt, any(old))
+		stored, err := store.Replace(cctx, res, ver)
+		if raced && errors.Is(err, ErrPreconditionFailed) {
+			if attempt+1 >= maxPatchAttempts {
+				// Expected under load, so a warning, not an internal error.
+				h.cfg.logger.WarnContext(ctx, "scim: PUT gave up racing with other writers", "path", r.URL.Path, "attempts", maxPatchAttempts)
+				w.Header().Set("Retry-After", patchRetryAfter)
+				writeErrorResponse(w, errPatchContended)
+				return
+			}
+			if err := pauseBeforeRetry(ctx, attempt); err != nil {
+				h.writeError(w, r, err)
+				return
+			}
+			continue
+		}
+		if err != nil {
+			h.writeError(w, r, notFoundAs(err, rt, id))
+			return
+		}
+		h.endChange(cctx, change, written(stored))
+		writeResource(h, w, r, rt, http.StatusOK, stored, h.projection(r, rt))
 		return
 	}
-	h.endChange(cctx, change, written(stored))
-	writeResource(h, w, r, rt, http.StatusOK, stored, h.projection(r, rt))
 }
 
 func remove[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {

@@ -42,7 +42,10 @@
 // [Filter.Equalities], and leaves the rest to [ApplyQuery]. Passwords
 // never reach a store unless the application takes them with
 // [WithPasswordHandler]. The repository's examples/appstore is such an
-// application, on SQLite or PostgreSQL.
+// application, on SQLite or PostgreSQL; it reacts to deactivations and
+// membership changes with [WithEventSink], which runs after each write
+// and so at most once (at least once takes a store that records events,
+// [EventRecorder], and package events).
 //
 // # Optional store capabilities
 //

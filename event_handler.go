@@ -24,10 +24,35 @@ func WithEventSink(fn func(ctx context.Context, events []Event)) Option {
 	return func(c *config) { c.eventSink = fn }
 }
 
+// WithEventObserver calls fn with the events of each write that produced
+// any, after the write returns, for observation only: counting events for
+// metrics, say (package scimotel's Instrumentation.EventObserver does). It
+// never changes what a write does or answers. With a store that records
+// events ([EventRecorder]) fn gets the recorded events, cursors included;
+// with any other store it gets the events the handler built (Cursor 0),
+// which it then builds for every write, as it does for a [WithEventSink]
+// function: a DELETE then reads the resource before deleting it, for its
+// last state.
+//
+// fn runs in the request's goroutine, before the response is written, so
+// it must be cheap and must not block: add to a counter, hand off to a
+// channel that drops when full. It must not modify the events, which the
+// sink and the other observers receive too. It may be given several
+// times, with [WithEventSink] or without: the sink is called first, then
+// each observer in the order the options were given. A nil fn is ignored.
+// By default there is no observer.
+func WithEventObserver(fn func(ctx context.Context, events []Event)) Option {
+	return func(c *config) {
+		if fn != nil {
+			c.eventObservers = append(c.eventObservers, fn)
+		}
+	}
+}
+
 // eventState is what the handler knows about events.
 type eventState struct {
 	// on reports that writes get a Change: the store records events or
-	// there is a sink.
+	// there is a sink or an observer.
 	on bool
 	// recorded reports that the stores record events themselves.
 	recorded  bool
@@ -38,7 +63,7 @@ func (h *handler) setupEvents(users UserStore, groups GroupStore) {
 	ur, _ := users.(EventRecorder)
 	gr, _ := groups.(EventRecorder)
 	h.ev.recorded = ur != nil && ur.RecordsEvents() && gr != nil && gr.RecordsEvents()
-	h.ev.on = h.ev.recorded || h.cfg.eventSink != nil
+	h.ev.on = h.ev.recorded || h.cfg.eventSink != nil || len(h.cfg.eventObservers) > 0
 	h.ev.groupProj = h.groupRT.newProjection("", "members")
 }
 
@@ -59,7 +84,7 @@ func (h *handler) beginChange(ctx context.Context, r *http.Request, op changeOp,
 }
 
 // endChange runs after a write succeeded: it builds the events the store
-// did not record and hands them to the sink.
+// did not record and hands them to the sink and the observers.
 func (h *handler) endChange(ctx context.Context, c *Change, w Written) {
 	if c == nil {
 		return
@@ -77,8 +102,14 @@ func (h *handler) endChange(ctx context.Context, c *Change, w Written) {
 		}
 		c.events = c.build(w)
 	}
-	if h.cfg.eventSink != nil && len(c.events) > 0 {
+	if len(c.events) == 0 {
+		return
+	}
+	if h.cfg.eventSink != nil {
 		h.cfg.eventSink(ctx, c.events)
+	}
+	for _, o := range h.cfg.eventObservers {
+		o(ctx, c.events)
 	}
 }
 

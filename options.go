@@ -43,6 +43,7 @@ type config struct {
 	bulkTimeout         time.Duration // WithBulkTimeout
 	maxPageMembers      int           // WithMaxPageMembers
 	eventSink           func(ctx context.Context, events []Event)
+	eventObservers      []func(ctx context.Context, events []Event) // WithEventObserver
 	// requestLoggers receive a RequestRecord per request (requestlog.go).
 	requestLoggers []RequestLogger
 }

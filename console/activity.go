@@ -9,15 +9,16 @@ import (
 
 // The Activity page: what the identity provider asked, what was answered,
 // and the provisioning events. The console reads them through two small
-// interfaces, so that any provisioning log or event feed can be shown.
+// interfaces, so that any provisioning log or event feed can be shown;
+// sources.go adapts the library's own to them.
 
 // Record is one SCIM request of the provisioning log, as the Activity page
 // shows it.
 type Record struct {
 	// Time is when the request arrived.
 	Time time.Time
-	// Client names the identity provider that sent it ("Entra ID",
-	// "Okta", …), or "".
+	// Client names the identity provider that sent it ("Microsoft
+	// Entra ID", "Okta", …), or "".
 	Client string
 	// Method and Path are the request's.
 	Method, Path string

@@ -52,3 +52,55 @@ func TestActivityWithoutSources(t *testing.T) {
 		t.Error("the activity page does not say that there is no log and no events")
 	}
 }
+
+// With the library's own request log and event feed behind it, the
+// Activity page shows what an identity provider's requests did: the
+// failed one highlighted with its SCIM error and hint, and the events;
+// and nothing of another tenant.
+func TestActivityShowsTheRequestLogAndEvents(t *testing.T) {
+	e := newLoggedEnv(t)
+	acme, globex := e.admin(t, "acme"), e.admin(t, "globex")
+	_, tok := acme.createConnection("Acme Entra ID")
+	_, gtok := globex.createConnection("Globex Okta")
+	if st, _ := e.scim(t, tok, "POST", "/Users", map[string]any{"userName": "grace@acme.example"}); st != 201 {
+		t.Fatalf("create: %d", st)
+	}
+	if st, _ := e.scim(t, tok, "POST", "/Users", map[string]any{"userName": "GRACE@acme.example"}); st != 409 {
+		t.Fatalf("duplicate: %d", st)
+	}
+	if st, _ := e.scim(t, gtok, "POST", "/Users", map[string]any{"userName": "bob@globex.example"}); st != 201 {
+		t.Fatalf("globex create: %d", st)
+	}
+	if st, _ := e.scim(t, gtok, "GET", "/Users/nosuchuser", nil); st != 404 {
+		t.Fatalf("globex get: %d", st)
+	}
+
+	body := acme.get("/activity").body
+	for _, want := range []string{`<tr class="failed">`, "409 uniqueness", "GRACE@acme.example",
+		"A user with this userName already exists", "user.create", "user.created", "grace@acme.example"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("acme's activity lacks %q", want)
+		}
+	}
+	for _, leak := range []string{"bob@globex.example", "nosuchuser", "This user no longer exists here"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("acme's activity shows globex's %q", leak)
+		}
+	}
+	if n := strings.Count(body, `<tr class="failed">`); n != 1 {
+		t.Errorf("%d failed rows, want 1", n)
+	}
+	if body := acme.get("/activity?status=failed").body; strings.Contains(body, `class="badge ok"`) || !strings.Contains(body, "409 uniqueness") {
+		t.Error("failed only does not show just the 409")
+	}
+	if body := acme.get("/activity?user=grace@ACME.example").body; !strings.Contains(body, "409 uniqueness") || !strings.Contains(body, "201") {
+		t.Error("by userName, in any case, does not show both of grace's requests")
+	}
+	gbody := globex.get("/activity").body
+	if !strings.Contains(gbody, "bob@globex.example") || !strings.Contains(gbody, "This user no longer exists here") {
+		t.Error("globex's activity lacks its own requests")
+	}
+	if strings.Contains(gbody, "grace@acme.example") {
+		t.Error("globex's activity shows acme's user")
+	}
+}

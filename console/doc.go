@@ -30,6 +30,14 @@
 // Links between the pages are relative, so the console works under any
 // prefix.
 //
+// The Activity page shows the provisioning log and events it is given:
+// [FromRequestLog] reads the library's request log (what
+// [scim.WithRequestLog] keeps, in memstore's or sqlstore's RequestLog) and
+// [FromEventLog] a store's event feed ([scim.EventLog]):
+//
+//	console.WithRecords(console.FromRequestLog(requestLog)),
+//	console.WithEvents(console.FromEventLog(users)),
+//
 // # Safety
 //
 // Every page is rendered with html/template, which escapes every value an

@@ -12,12 +12,13 @@ import (
 )
 
 var funcs = template.FuncMap{
-	"when":     when,
-	"ago":      ago,
-	"provider": func(p connections.Provider) string { return providerLabel(p) },
-	"email":    primaryEmail,
-	"readable": readable,
-	"inactive": func(u *scim.User) bool { return u.Active != nil && !*u.Active },
+	"when":      when,
+	"ago":       ago,
+	"provider":  func(p connections.Provider) string { return providerLabel(p) },
+	"email":     primaryEmail,
+	"readable":  readable,
+	"breakable": breakable,
+	"inactive":  func(u *scim.User) bool { return u.Active != nil && !*u.Active },
 }
 
 // readable decodes a request path's query for people: a filter reads
@@ -32,6 +33,32 @@ func readable(path string) string {
 		q = u
 	}
 	return p + "?" + q
+}
+
+// breakable returns s escaped for HTML, with a line break opportunity
+// (<wbr>) after each "@" and before each ".", so that an email or a
+// userName too long for its column wraps between its parts
+// ("grace.hopper@" / "acme.example") rather than at any letter.
+func breakable(s string) template.HTML {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '@':
+			b.WriteString(template.HTMLEscapeString(s[start : i+1]))
+			b.WriteString("<wbr>")
+			start = i + 1
+		case '.':
+			if i > start {
+				b.WriteString(template.HTMLEscapeString(s[start:i]))
+				b.WriteString("<wbr>")
+				start = i
+			}
+		}
+	}
+	b.WriteString(template.HTMLEscapeString(s[start:]))
+	return template.HTML(b.String())
 }
 
 // primaryEmail returns u's primary email, or its first, or "".

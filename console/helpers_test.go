@@ -33,6 +33,9 @@ type env struct {
 	logs    *syncBuffer
 	records *fakeRecords
 	events  *fakeEvents
+	// log is the provisioning log the SCIM handler writes every request
+	// to, as it is served.
+	log *memstore.RequestLog
 }
 
 type syncBuffer struct {
@@ -54,13 +57,36 @@ func (s *syncBuffer) String() string {
 
 func newEnv(t *testing.T, opts ...console.Option) *env {
 	t.Helper()
-	e := &env{store: memstore.NewConnections(), logs: &syncBuffer{}, records: &fakeRecords{}, events: &fakeEvents{}}
+	return buildEnv(t, false, opts)
+}
+
+// newLoggedEnv is newEnv with the library's own provisioning log (e.log)
+// and event feed (the user store's) behind the Activity page, through
+// FromRequestLog and FromEventLog, instead of the fakes.
+func newLoggedEnv(t *testing.T, opts ...console.Option) *env {
+	t.Helper()
+	return buildEnv(t, true, opts)
+}
+
+func buildEnv(t *testing.T, real bool, opts []console.Option) *env {
+	t.Helper()
+	e := &env{store: memstore.NewConnections(), logs: &syncBuffer{}, records: &fakeRecords{}, events: &fakeEvents{},
+		log: memstore.NewRequestLog(1000)}
 	e.users, e.groups = memstore.New()
 	e.mgr = connections.NewManager(e.store)
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(e.logs, t.Output()), nil))
-	scimHandler := scim.NewHandler(e.users, e.groups, scim.WithAuthenticator(connections.NewAuthenticator(e.store)), scim.WithLogger(logger))
-	opts = append([]console.Option{console.WithSCIMHandler(scimHandler), console.WithLogger(logger),
-		console.WithRecords(e.records), console.WithEvents(e.events)}, opts...)
+	// The record is written before the response returns, so a test reads
+	// it at once (an application puts a provlog.Queue in between).
+	writeLog := scim.RequestLoggerFunc(func(ctx context.Context, rec *scim.RequestRecord) {
+		_ = e.log.Write(ctx, []scim.RequestRecord{*rec})
+	})
+	scimHandler := scim.NewHandler(e.users, e.groups, scim.WithAuthenticator(connections.NewAuthenticator(e.store)),
+		scim.WithLogger(logger), scim.WithRequestLog(writeLog))
+	sources := []console.Option{console.WithRecords(e.records), console.WithEvents(e.events)}
+	if real {
+		sources = []console.Option{console.WithRecords(console.FromRequestLog(e.log)), console.WithEvents(console.FromEventLog(e.users))}
+	}
+	opts = append(append([]console.Option{console.WithSCIMHandler(scimHandler), console.WithLogger(logger)}, sources...), opts...)
 	c := console.New(e.mgr, e.users, e.groups, func(r *http.Request) (string, bool) {
 		t := r.Header.Get("X-Test-Tenant")
 		return t, t != ""

@@ -77,3 +77,69 @@ func TestHostileValuesRenderEscaped(t *testing.T) {
 		t.Error("the long detail is not clipped")
 	}
 }
+
+// The Activity page shows what identity providers sent through the
+// library's own request log and event feed: hostile userNames and group
+// names (script, quotes, right-to-left override, 10,000 characters) in
+// the log's targets, lookups and errors and in the events render as text,
+// in clipping, isolating elements.
+func TestHostileValuesOnActivityFromTheRequestLog(t *testing.T) {
+	e := newLoggedEnv(t)
+	a := e.admin(t, "acme")
+	_, tok := a.createConnection("Acme")
+	const script = `<script>alert(1)</script>`
+	const attr = `"><img src=x onerror=alert(2)>`
+	const rtl = "\u202Egnp.exe"
+	long := strings.Repeat("W", 10000)
+	hostileUser := "x" + script + attr + rtl + "@evil.example"
+	for _, c := range []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"GET", "/Users?filter=" + url.QueryEscape(`userName eq "x`+script+`"`), nil, 200},
+		{"POST", "/Users", map[string]any{"userName": hostileUser, "displayName": attr}, 201},
+		{"POST", "/Users", map[string]any{"userName": hostileUser}, 409},
+		{"POST", "/Groups", map[string]any{"displayName": script + long}, 201},
+		{"POST", "/Groups", map[string]any{"displayName": script + long}, 409},
+	} {
+		if st, m := e.scim(t, tok, c.method, c.path, c.body); st != c.want {
+			t.Fatalf("%s %s: %d, want %d: %v", c.method, c.path, st, c.want, m)
+		}
+	}
+	r := a.get("/activity")
+	if r.status != http.StatusOK {
+		t.Fatalf("activity: %d", r.status)
+	}
+	for _, raw := range []string{"<script>alert", "<img src=x", "onerror=alert(2)>"} {
+		if strings.Contains(r.body, raw) {
+			t.Errorf("the activity page contains the raw %q", raw)
+		}
+	}
+	escapedUser := string(breakableForTest("x&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" + rtl + "@evil.example"))
+	for _, want := range []string{
+		// The user's target and event, isolated and clipped.
+		`<bdi class="clip" title="x&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(2)&gt;` + rtl + `@evil.example">` + escapedUser + `</bdi>`,
+		// The lookup's filter, readable and escaped.
+		`GET /Users?filter=userName eq &#34;x&lt;script&gt;alert(1)&lt;/script&gt;&#34;`,
+		// The 10,000-character group name, whole in a clipping element.
+		`<bdi class="clip" title="&lt;script&gt;alert(1)&lt;/script&gt;` + long + `">&lt;script&gt;alert(1)&lt;/script&gt;` + long + `</bdi>`,
+		"409 uniqueness", "A group with this displayName already exists",
+	} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the activity page lacks %.200q", want)
+		}
+	}
+	// Both sections show the hostile user: the log (its create and its
+	// duplicate) and the event.
+	if n := strings.Count(r.body, `title="x&lt;script&gt;`); n != 3 {
+		t.Errorf("the hostile userName is shown %d times, want 3 (two requests, one event)", n)
+	}
+}
+
+// breakableForTest inserts <wbr> as the console's breakable does, in text
+// that is already escaped.
+func breakableForTest(s string) string {
+	s = strings.ReplaceAll(s, "@", "@<wbr>")
+	return strings.ReplaceAll(s, ".", "<wbr>.")
+}

@@ -10,9 +10,11 @@
 //	h := scim.NewHandler(inst.UserStore(users), inst.GroupStore(groups), scim.WithRequestLog(inst), …)
 //	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", inst.Handler(h)))
 //
-// Events and webhook deliveries (the events feature) are not reported yet:
-// when it lands, their counters belong here, next to the request metrics,
-// as further instruments made in New.
+// With the events feature, [Instrumentation.EventObserver] counts the
+// provisioning events the handler's writes produce,
+// [Instrumentation.WebhookObserver] reports webhook deliveries (attempts by
+// outcome, lag from the event, dead letters) and
+// [Instrumentation.EventHandler] how far behind an events.Consumer is.
 package scimotel
 
 import (
@@ -63,6 +65,7 @@ type Instrumentation struct {
 	bulkOps    metric.Int64Counter
 	storeCalls metric.Float64Histogram
 	meter      metric.Meter
+	ev         eventInstruments // events.go
 }
 
 // Option configures an [Instrumentation].
@@ -107,7 +110,7 @@ func WithPropagator(p propagation.TextMapPropagator) Option {
 }
 
 // WithTenantAttribute adds the tenant (scim.tenant) to the request
-// metrics. By default only spans carry it, since a metric attribute with
+// metrics and the event metrics. By default only spans carry it, since a metric attribute with
 // one value per customer multiplies the time series.
 func WithTenantAttribute() Option {
 	return func(o *options) { o.tenants = true }
@@ -138,6 +141,9 @@ func New(opts ...Option) (*Instrumentation, error) {
 	if i.storeCalls, err = m.Float64Histogram("scim.store.operation.duration", metric.WithUnit("s"),
 		metric.WithDescription("Duration of the SCIM handler's store calls"),
 		metric.WithExplicitBucketBoundaries(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)); err != nil {
+		return nil, err
+	}
+	if err := i.makeEventInstruments(m); err != nil {
 		return nil, err
 	}
 	return i, nil

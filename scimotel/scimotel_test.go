@@ -27,9 +27,18 @@ type fixture struct {
 	reader *sdkmetric.ManualReader
 	h      http.Handler
 	inst   *scimotel.Instrumentation
+	users  *memstore.UserStore
+	groups *memstore.GroupStore
 }
 
 func newFixture(t *testing.T, opts ...scimotel.Option) *fixture {
+	t.Helper()
+	return newEventFixture(t, nil, true, opts...)
+}
+
+// newEventFixture is newFixture with the handler options handlerOpts
+// returns, over a memstore that records events or not.
+func newEventFixture(t *testing.T, handlerOpts func(f *fixture) []scim.Option, recording bool, opts ...scimotel.Option) *fixture {
 	t.Helper()
 	f := &fixture{spans: tracetest.NewInMemoryExporter(), reader: sdkmetric.NewManualReader()}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(f.spans))
@@ -37,10 +46,27 @@ func newFixture(t *testing.T, opts ...scimotel.Option) *fixture {
 	var err error
 	f.inst, err = scimotel.New(append([]scimotel.Option{scimotel.WithTracerProvider(tp), scimotel.WithMeterProvider(mp)}, opts...)...)
 	require.NoError(t, err)
-	users, groups := memstore.New()
-	h := scim.NewHandler(f.inst.UserStore(users), f.inst.GroupStore(groups), scim.WithBearerToken("otel-token"), scim.WithRequestLog(f.inst))
+	if recording {
+		f.users, f.groups = memstore.New()
+	} else {
+		f.users, f.groups = memstore.New(memstore.WithEventRetention(0))
+	}
+	hopts := []scim.Option{scim.WithBearerToken("otel-token"), scim.WithRequestLog(f.inst)}
+	if handlerOpts != nil {
+		hopts = append(hopts, handlerOpts(f)...)
+	}
+	h := scim.NewHandler(f.inst.UserStore(f.users), f.inst.GroupStore(f.groups), hopts...)
 	f.h = f.inst.Handler(h)
 	return f
+}
+
+// create posts body to path and returns the id of the resource created.
+func (f *fixture) create(t *testing.T, path, body string) string {
+	t.Helper()
+	w := f.do(t, "POST", path, body)
+	require.Equal(t, 201, w.Code, "%s", w.Body)
+	loc := w.Header().Get("Location")
+	return loc[strings.LastIndex(loc, "/")+1:]
 }
 
 func (f *fixture) do(t *testing.T, method, path, body string) *httptest.ResponseRecorder {
@@ -157,18 +183,6 @@ func TestBulkOperationsCounted(t *testing.T) {
 		got[a["scim.action"]+" "+a["scim.status_class"]] += dp.Value
 	}
 	assert.Equal(t, map[string]int64{"user.create 2xx": 1, "user.create 4xx": 1}, got)
-}
-
-func TestWrappersKeepCapabilities(t *testing.T) {
-	inst, err := scimotel.New()
-	require.NoError(t, err)
-	users, groups := memstore.New()
-	_, lends := inst.UserStore(users).(scim.UserLender)
-	_, patches := inst.GroupStore(groups).(scim.MemberPatcher)
-	assert.True(t, lends, "memstore lends users; so does its wrapper")
-	assert.True(t, patches, "memstore patches members; so does its wrapper")
-	_, keeps := inst.UserStore(users).(scim.AttributeKeeper)
-	assert.False(t, keeps, "memstore declares no attributes; nor does its wrapper")
 }
 
 func TestObserveQueue(t *testing.T) {

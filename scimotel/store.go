@@ -16,59 +16,30 @@ import (
 // Store wrappers: each call is timed (scim.store.operation.duration) and
 // traced (a client span "scim.store users.get" under the request's). A
 // wrapper has the optional capabilities of the store it wraps, and only
-// those ([scim.UserLender], [scim.MemberPatcher], [scim.AttributeKeeper]),
-// so the handler serves the wrapped store as it would the store itself.
+// those, so that the handler (and an events.Consumer) serves the wrapped
+// store as it would the store itself: [scim.UserLender],
+// [scim.MemberPatcher] and [scim.MemberPreservingReplacer], timed and
+// traced like the other calls; [scim.AttributeKeeper], [scim.EventLog],
+// [scim.EventNotifier] and [events.CursorStore], passed on as they are
+// (they are not calls the handler makes per request); and [scim.EventRecorder] and
+// [scim.GroupDisplayNameEnforcer], which a wrapper always has, reporting
+// what the wrapped store reports (false when it lacks them). A store that
+// records events thus records them through its wrapper, in the write's
+// transaction, as it does without it.
+//
+// Each combination of capabilities needs a type of its own: caps_gen.go
+// has them, written by internal/gencaps.
 
-// UserStore returns s, timed and traced.
+//go:generate go run ./internal/gencaps/cmd
+
+// UserStore returns s, timed and traced, with s's optional capabilities.
 func (i *Instrumentation) UserStore(s scim.UserStore) scim.UserStore {
-	w := &users{s: s, i: i}
-	lender, lends := s.(scim.UserLender)
-	keeper, keeps := s.(scim.AttributeKeeper)
-	switch {
-	case lends && keeps:
-		return &struct {
-			*users
-			userLender
-			scim.AttributeKeeper
-		}{w, userLender{lender, i}, keeper}
-	case lends:
-		return &struct {
-			*users
-			userLender
-		}{w, userLender{lender, i}}
-	case keeps:
-		return &struct {
-			*users
-			scim.AttributeKeeper
-		}{w, keeper}
-	}
-	return w
+	return withUserCaps(&users{s: s, i: i})
 }
 
-// GroupStore returns s, timed and traced.
+// GroupStore returns s, timed and traced, with s's optional capabilities.
 func (i *Instrumentation) GroupStore(s scim.GroupStore) scim.GroupStore {
-	w := &groups{s: s, i: i}
-	patcher, patches := s.(scim.MemberPatcher)
-	keeper, keeps := s.(scim.AttributeKeeper)
-	switch {
-	case patches && keeps:
-		return &struct {
-			*groups
-			memberPatcher
-			scim.AttributeKeeper
-		}{w, memberPatcher{patcher, i}, keeper}
-	case patches:
-		return &struct {
-			*groups
-			memberPatcher
-		}{w, memberPatcher{patcher, i}}
-	case keeps:
-		return &struct {
-			*groups
-			scim.AttributeKeeper
-		}{w, keeper}
-	}
-	return w
+	return withGroupCaps(&groups{s: s, i: i})
 }
 
 // call times and traces one store call.
@@ -149,6 +120,13 @@ func (w *users) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.User],
 	return p, err
 }
 
+// RecordsEvents reports whether the wrapped store records events
+// ([scim.EventRecorder]).
+func (w *users) RecordsEvents() bool {
+	r, ok := w.s.(scim.EventRecorder)
+	return ok && r.RecordsEvents()
+}
+
 type userLender struct {
 	l scim.UserLender
 	i *Instrumentation
@@ -208,6 +186,20 @@ func (w *groups) List(ctx context.Context, q *scim.Query) (*scim.Page[scim.Group
 	return p, err
 }
 
+// RecordsEvents reports whether the wrapped store records events
+// ([scim.EventRecorder]).
+func (w *groups) RecordsEvents() bool {
+	r, ok := w.s.(scim.EventRecorder)
+	return ok && r.RecordsEvents()
+}
+
+// EnforcesUniqueGroupDisplayNames reports whether the wrapped store keeps
+// group displayNames unique ([scim.GroupDisplayNameEnforcer]).
+func (w *groups) EnforcesUniqueGroupDisplayNames() bool {
+	e, ok := w.s.(scim.GroupDisplayNameEnforcer)
+	return ok && e.EnforcesUniqueGroupDisplayNames()
+}
+
 type memberPatcher struct {
 	p scim.MemberPatcher
 	i *Instrumentation
@@ -216,6 +208,18 @@ type memberPatcher struct {
 func (w memberPatcher) PatchMembers(ctx context.Context, groupID string, add []scim.MultiValue, remove []string, ifVersion string) (*scim.Group, error) {
 	ctx, done := w.i.call(ctx, "groups.patch_members")
 	g, err := w.p.PatchMembers(ctx, groupID, add, remove, ifVersion)
+	done(err)
+	return g, err
+}
+
+type memberPreserver struct {
+	r scim.MemberPreservingReplacer
+	i *Instrumentation
+}
+
+func (w memberPreserver) ReplaceKeepingMembers(ctx context.Context, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	ctx, done := w.i.call(ctx, "groups.replace_keeping_members")
+	g, err := w.r.ReplaceKeepingMembers(ctx, g, ifVersion)
 	done(err)
 	return g, err
 }

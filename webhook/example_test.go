@@ -2,12 +2,15 @@ package webhook_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
+	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/webhook"
 )
 
@@ -38,4 +41,50 @@ func ExampleVerify() {
 	// Output:
 	// 204
 	// 401
+}
+
+// Watch the deliveries: each attempt's outcome, and how late the endpoint
+// learns of each change.
+func ExampleWithObserver() {
+	var failures int
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failures < 1 {
+			failures++
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer endpoint.Close()
+	s, _ := webhook.NewSender(endpoint.URL, webhook.NewSecret(),
+		webhook.WithRetries(3, time.Millisecond, time.Millisecond),
+		webhook.WithObserver(func(ctx context.Context, d webhook.Delivery) {
+			fmt.Println(d.EventID, "attempt", d.Attempt, d.Outcome, d.Status, d.Lag >= time.Minute)
+		}))
+	_ = s.Deliver(context.Background(), scim.Event{ID: "evt_1", Type: scim.EventUserCreated, Time: time.Now().Add(-time.Minute)})
+	// Output:
+	// evt_1 attempt 1 retry 503 true
+	// evt_1 attempt 2 delivered 204 true
+}
+
+// Rotating the secret without downtime: the sender signs with the new
+// secret and the old one until every receiver has the new one.
+func ExampleWithPreviousSecrets() {
+	oldSecret, newSecret := webhook.NewSecret(), webhook.NewSecret()
+	var header http.Header
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header, body = r.Header.Clone(), must(io.ReadAll(r.Body))
+	}))
+	defer srv.Close()
+	s, _ := webhook.NewSender(srv.URL, newSecret, webhook.WithPreviousSecrets(oldSecret))
+	_ = s.Deliver(context.Background(), scim.Event{ID: scim.NewID(), Type: scim.EventUserCreated})
+
+	fmt.Println(len(strings.Fields(header.Get("webhook-signature"))), "signatures")
+	fmt.Println("old secret:", webhook.Verify(oldSecret, header, body, time.Now()))
+	fmt.Println("new secret:", webhook.Verify(newSecret, header, body, time.Now()))
+	// Output:
+	// 2 signatures
+	// old secret: <nil>
+	// new secret: <nil>
 }

@@ -17,6 +17,11 @@
 //	s, err := webhook.NewSender(url, secret)
 //	c := events.NewConsumer(users, users, "webhook", s.Deliver)
 //	go c.Run(ctx)
+//
+// [WithObserver] reports each delivery attempt (its outcome, the
+// endpoint's status, the lag from the event), for metrics: package
+// scimotel's Instrumentation.WebhookObserver turns them into
+// OpenTelemetry instruments.
 package webhook
 
 import (
@@ -156,6 +161,74 @@ func WithDeadLetter(fn func(ctx context.Context, e scim.Event, err error)) Optio
 	return func(s *Sender) { s.onDead = fn }
 }
 
+// WithObserver calls fn after each delivery attempt with what became of
+// it, for metrics and logs: attempts by outcome, the lag from an event to
+// its delivery, dead letters. It is called in the goroutine that called
+// [Sender.Deliver] (a consumer's), before the next attempt or event, so it
+// must be cheap and must not block. It may be given several times: each
+// observer is called, in the order the options were given. A nil fn is
+// ignored. By default there is no observer.
+func WithObserver(fn func(ctx context.Context, d Delivery)) Option {
+	return func(s *Sender) {
+		if fn != nil {
+			s.observers = append(s.observers, fn)
+		}
+	}
+}
+
+// Outcome is what became of a delivery attempt.
+type Outcome string
+
+// The outcomes of a delivery attempt.
+const (
+	// OutcomeDelivered: the endpoint answered 2xx.
+	OutcomeDelivered Outcome = "delivered"
+	// OutcomeRetry: the attempt failed, and the event will be attempted
+	// again after a backoff.
+	OutcomeRetry Outcome = "retry"
+	// OutcomeDeadLettered: the last attempt failed, and the event was
+	// given up to the dead letters.
+	OutcomeDeadLettered Outcome = "dead_lettered"
+	// OutcomeCancelled: the context of Deliver was done during the
+	// attempt; the consumer delivers the event again when it resumes.
+	OutcomeCancelled Outcome = "cancelled"
+)
+
+// Delivery describes one delivery attempt of an event, for a
+// [WithObserver] function.
+type Delivery struct {
+	// EventID, EventType, Tenant and ResourceType are the event's.
+	EventID      string
+	EventType    scim.EventType
+	Tenant       string
+	ResourceType string
+	// Attempt is the number of the attempt at the event, 1 for the first.
+	Attempt int
+	// Outcome is what became of it.
+	Outcome Outcome
+	// Status is the endpoint's HTTP status, 0 if it did not answer (a
+	// network error, a timeout).
+	Status int
+	// Err is why the attempt failed, nil if it was delivered.
+	Err error
+	// Duration is how long the attempt took.
+	Duration time.Duration
+	// Lag is the time from the event (its Time) to the end of the attempt:
+	// for a delivered event, how late the endpoint learnt of the change.
+	// It is 0 for an event without a Time.
+	Lag time.Duration
+}
+
+// WithPreviousSecrets also signs every message with each of these
+// secrets, for a rotation without downtime as the specification describes
+// it: while receivers move from an old secret to the new one given to
+// [NewSender], the webhook-signature header holds one v1 signature per
+// secret (the new one's first, space-separated), and a receiver that
+// holds either verifies the message. [NewSender] refuses a malformed one.
+func WithPreviousSecrets(secrets ...string) Option {
+	return func(s *Sender) { s.previous = append(s.previous, secrets...) }
+}
+
 // DeadLetter is an event whose delivery was given up.
 type DeadLetter struct {
 	Event scim.Event
@@ -170,10 +243,12 @@ const maxDeadLetters = 1000
 type Sender struct {
 	url         string
 	secret      string
+	previous    []string
 	client      *http.Client
 	attempts    int
 	first, most time.Duration
 	onDead      func(context.Context, scim.Event, error)
+	observers   []func(context.Context, Delivery)
 	now         func() time.Time
 
 	mu   sync.Mutex
@@ -195,6 +270,11 @@ func NewSender(url, secret string, opts ...Option) (*Sender, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	for _, p := range s.previous {
+		if _, err := decodeSecret(p); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -215,7 +295,21 @@ func (s *Sender) Deliver(ctx context.Context, e scim.Event) error {
 	}
 	wait := s.first
 	for attempt := 1; ; attempt++ {
-		err = s.post(ctx, e.ID, body)
+		start := s.now()
+		var status int
+		status, err = s.post(ctx, e.ID, body)
+		var outcome Outcome
+		switch {
+		case err == nil:
+			outcome = OutcomeDelivered
+		case ctx.Err() != nil:
+			outcome = OutcomeCancelled
+		case attempt >= s.attempts:
+			outcome = OutcomeDeadLettered
+		default:
+			outcome = OutcomeRetry
+		}
+		s.observe(ctx, e, attempt, outcome, status, err, start)
 		if err == nil {
 			return nil
 		}
@@ -246,6 +340,22 @@ func (s *Sender) Deliver(ctx context.Context, e scim.Event) error {
 	return nil
 }
 
+// observe tells the observers about an attempt.
+func (s *Sender) observe(ctx context.Context, e scim.Event, attempt int, outcome Outcome, status int, err error, start time.Time) {
+	if len(s.observers) == 0 {
+		return
+	}
+	end := s.now()
+	d := Delivery{EventID: e.ID, EventType: e.Type, Tenant: e.Tenant, ResourceType: e.ResourceType,
+		Attempt: attempt, Outcome: outcome, Status: status, Err: err, Duration: end.Sub(start)}
+	if !e.Time.IsZero() {
+		d.Lag = end.Sub(e.Time)
+	}
+	for _, o := range s.observers {
+		o(ctx, d)
+	}
+}
+
 // DeadLetters returns the events given up, oldest first (the newest 1,000
 // at most).
 func (s *Sender) DeadLetters() []DeadLetter {
@@ -254,15 +364,24 @@ func (s *Sender) DeadLetters() []DeadLetter {
 	return append([]DeadLetter(nil), s.dead...)
 }
 
-func (s *Sender) post(ctx context.Context, id string, body []byte) error {
+// post makes one attempt; it returns the endpoint's status, 0 if it did
+// not answer.
+func (s *Sender) post(ctx context.Context, id string, body []byte) (int, error) {
 	ts := s.now()
 	sig, err := Sign(s.secret, id, ts, body)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	for _, p := range s.previous {
+		old, err := Sign(p, id, ts, body)
+		if err != nil {
+			return 0, err
+		}
+		sig += " " + old
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("webhook-id", id)
@@ -270,12 +389,12 @@ func (s *Sender) post(ctx context.Context, id string, body []byte) error {
 	req.Header.Set("webhook-signature", sig)
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook: endpoint answered %d", resp.StatusCode)
+		return resp.StatusCode, fmt.Errorf("webhook: endpoint answered %d", resp.StatusCode)
 	}
-	return nil
+	return resp.StatusCode, nil
 }

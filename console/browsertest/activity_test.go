@@ -1,109 +1,80 @@
 package browsertest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/scimkit/scim"
-	"github.com/scimkit/scim/connections"
 	"github.com/scimkit/scim/console"
+	"github.com/scimkit/scim/provlog"
 )
 
-// activityOptions wires a provisioning log into the stack: a middleware
-// around the SCIM handler that records each request for the Activity page.
-func activityOptions(t *testing.T, s *stack) (wrap func(http.Handler) http.Handler, opts []console.Option) {
-	log := &requestLog{auth: connections.NewAuthenticator(s.conns)}
-	return log.wrap, []console.Option{console.WithRecords(log)}
+// activityOptions wires the library's own provisioning log and event feed
+// into the stack, as an application does: the SCIM handler logs every
+// request through a queue into memstore's ring (s.log), the store records
+// the events of every change, and the console reads both through
+// FromRequestLog and FromEventLog.
+func activityOptions(t *testing.T, s *stack) (scimOpts []scim.Option, opts []console.Option) {
+	queue := provlog.NewQueue(s.log)
+	t.Cleanup(func() { _ = queue.Close(context.Background()) })
+	return []scim.Option{scim.WithRequestLog(queue)},
+		[]console.Option{console.WithRecords(console.FromRequestLog(s.log)), console.WithEvents(console.FromEventLog(s.users))}
 }
 
-// requestLog is a minimal provisioning log for the test.
-type requestLog struct {
-	auth *connections.Authenticator
-	mu   sync.Mutex
-	recs map[string][]console.Record
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	w.body.Write(b)
-	return w.ResponseWriter.Write(b)
-}
-
-func (l *requestLog) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		conn, err := l.auth.Verify(r.Context(), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+// waitLogged waits until the queue has written the replay's failed
+// request to the log (it writes in batches, a moment later).
+func waitLogged(t *testing.T, s *stack) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		p, err := s.log.Query(context.Background(), provlog.Query{Tenant: tenant, FailuresOnly: true})
 		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Records) > 0 {
 			return
 		}
-		var in struct{ UserName, DisplayName string }
-		_ = json.Unmarshal(body, &in)
-		var out struct{ ID, ScimType, Detail string }
-		_ = json.Unmarshal(sw.body.Bytes(), &out)
-		rec := console.Record{Time: start, Method: r.Method, Path: r.URL.RequestURI(), Status: sw.status,
-			Action: strings.ToLower(strings.Split(strings.Trim(r.URL.Path, "/"), "/")[0]) + "." + strings.ToLower(r.Method),
-			Target: out.ID, TargetName: in.UserName + in.DisplayName, Duration: time.Since(start)}
-		if sw.status >= 400 {
-			rec.ScimType, rec.Detail, rec.Target = out.ScimType, out.Detail, ""
-		}
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		if l.recs == nil {
-			l.recs = map[string][]console.Record{}
-		}
-		l.recs[conn.Tenant] = append([]console.Record{rec}, l.recs[conn.Tenant]...)
-	})
-}
-
-func (l *requestLog) Records(_ context.Context, q console.RecordQuery) ([]console.Record, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []console.Record
-	for _, r := range l.recs[q.Tenant] {
-		if (q.FailuresOnly && !r.Failed()) || (q.User != "" && !strings.EqualFold(r.TargetName, q.User) && r.Target != q.User) ||
-			(!q.Since.IsZero() && r.Time.Before(q.Since)) || len(out) >= q.Limit {
-			continue
-		}
-		out = append(out, r)
+		time.Sleep(20 * time.Millisecond)
 	}
-	return out, nil
+	t.Fatal("the failed request never reached the provisioning log")
 }
-
-var _ = scim.ContextWithTenant
 
 // checkActivity looks at the Activity page after the replay: the requests,
-// newest first, and the failed one highlighted with its hint.
+// newest first, the failed one highlighted with its hint, and the events.
 func checkActivity(t *testing.T, ctx context.Context, s *stack) {
 	t.Helper()
+	waitLogged(t, s)
 	do(t, ctx, chromedp.Navigate(s.console("activity")), chromedp.WaitVisible(chromedp.CSS(`table.log`)))
-	failed := run(t, ctx, chromedp.Text(chromedp.CSS(`tr.failed`)))
-	for _, want := range []string{"409", "uniqueness", "A user with this userName already exists", "Grace.Hopper@acme.example"} {
+	failed := run(t, ctx, chromedp.Text(chromedp.CSS(`table.log tbody tr:first-child.failed`)))
+	for _, want := range []string{"409", "uniqueness", "A user with this userName already exists", "Grace.Hopper@acme.example",
+		"user.create", "Microsoft Entra ID"} {
 		if !strings.Contains(failed, want) {
-			t.Errorf("the failed request's row lacks %q: %s", want, failed)
+			t.Errorf("the newest request's row (the failed one) lacks %q: %s", want, failed)
 		}
+	}
+	if n := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('table.log tbody tr.failed').length`)); n != 1 {
+		t.Errorf("%d failed requests highlighted, want 1", n)
 	}
 	if n := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('table.log tbody tr').length`)); n < 10 {
 		t.Errorf("the log shows %d requests", n)
+	}
+	// The hint is shown in the bad colour, not merely present.
+	if c := run(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('tr.failed .hint')).color`)); c != "rgb(143, 29, 23)" {
+		t.Errorf("the hint's colour is %s", c)
+	}
+	events := run(t, ctx, chromedp.Text(chromedp.CSS(`section[aria-labelledby=events-h]`)))
+	for _, want := range []string{"user.created", "ada.lovelace@acme.example", "group.created", "Engineering",
+		"group.members_added", "Added 3 members", "user.deactivated", "alan.turing@acme.example"} {
+		if !strings.Contains(events, want) {
+			t.Errorf("the recent changes lack %q:\n%s", want, events)
+		}
+	}
+	if first := run(t, ctx, chromedp.Text(chromedp.CSS(`section[aria-labelledby=events-h] tbody tr:first-child`))); !strings.Contains(first, "user.deactivated") {
+		t.Errorf("the newest change is not the deactivation: %s", first)
 	}
 	shoot(t, ctx, "activity")
 	do(t, ctx,

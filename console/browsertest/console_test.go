@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,17 +56,18 @@ type stack struct {
 	mgr    *connections.Manager
 	users  *memstore.UserStore
 	groups *memstore.GroupStore
+	log    *memstore.RequestLog // the provisioning log
 }
 
 const tenant = "acme"
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	s := &stack{conns: memstore.NewConnections()}
+	s := &stack{conns: memstore.NewConnections(), log: memstore.NewRequestLog(1000)}
 	s.users, s.groups = memstore.New()
 	s.mgr = connections.NewManager(s.conns)
-	wrap, consoleOpts := activityOptions(t, s)
-	scimHandler := wrap(scim.NewHandler(s.users, s.groups, scim.WithAuthenticator(connections.NewAuthenticator(s.conns))))
+	scimOpts, consoleOpts := activityOptions(t, s)
+	scimHandler := scim.NewHandler(s.users, s.groups, append([]scim.Option{scim.WithAuthenticator(connections.NewAuthenticator(s.conns))}, scimOpts...)...)
 	c := console.New(s.mgr, s.users, s.groups, func(*http.Request) (string, bool) { return tenant, true },
 		append([]console.Option{console.WithSCIMHandler(scimHandler)}, consoleOpts...)...)
 	mux := http.NewServeMux()
@@ -245,6 +247,20 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 		if overflow > 0 {
 			t.Errorf("%s at %s width scrolls sideways by %dpx", name, w.name, overflow)
 		}
+		// A value from an identity provider is cut after three lines,
+		// and nothing sticks out of its table cell (a long email or id
+		// wraps).
+		tall := run(t, ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('.clip'))
+			.filter(el => el.getBoundingClientRect().height > 3 * parseFloat(getComputedStyle(el).lineHeight) + 2)
+			.map(el => el.textContent.slice(0, 60))`))
+		for _, v := range tall {
+			t.Errorf("%s at %s width: a value is not cut to three lines: %q…", name, w.name, v)
+		}
+		wide := run(t, ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('td'))
+			.filter(td => td.scrollWidth > td.clientWidth + 1).map(td => td.textContent.trim().slice(0, 60))`))
+		for _, v := range wide {
+			t.Errorf("%s at %s width: a table cell's content sticks out of it: %q…", name, w.name, v)
+		}
 		png := run(t, ctx, chromedp.FullScreenshot(100))
 		if err := os.MkdirAll("screenshots", 0o755); err != nil {
 			t.Fatal(err)
@@ -306,10 +322,19 @@ func replayEntra(t *testing.T, base, token string) {
 		{"mallory@acme.example", "Mallory", "<script>", `<script>alert("pwned")</script> "quoted" ` + "\u202Etxt.exe"},
 		// A 10,000-character display name must not break the layout.
 		{"long.name@acme.example", "Long", "Name", strings.Repeat("Wolfeschlegelsteinhausenbergerdorff", 286)},
+		// Nor hostile or 8,000-character userNames (a filter holds no
+		// longer string), which the Activity
+		// page shows too (in the log's targets and lookups).
+		{`"><img src=x onerror=alert("userName")>@acme.example`, "Eve", "Quote", "Eve Quote"},
+		{strings.Repeat("averyveryverylonguserName", 320) + "@acme.example", "Lou", "Long", "Lou Long"},
 	}
 	var ids []string
 	for _, u := range users {
-		expect(200, "GET", "/Users?filter=userName+eq+%22"+u.userName+"%22", nil)
+		var quoted bytes.Buffer // a JSON string, as Entra ID quotes it (without \u003c for <)
+		enc := json.NewEncoder(&quoted)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(u.userName)
+		expect(200, "GET", "/Users?filter="+url.QueryEscape(`userName eq `+strings.TrimSpace(quoted.String())), nil)
 		m := expect(201, "POST", "/Users", map[string]any{
 			"schemas": []string{userSchema}, "userName": u.userName, "active": true, "displayName": u.display,
 			"externalId": strings.Split(u.userName, "@")[0],
@@ -319,6 +344,10 @@ func replayEntra(t *testing.T, base, token string) {
 		ids = append(ids, m["id"].(string))
 	}
 	g := expect(201, "POST", "/Groups", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Engineering"})
+	// A hostile 10,000-character group name, for the directory's groups
+	// and the activity's targets and events.
+	expect(201, "POST", "/Groups", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"},
+		"displayName": `<img src=x onerror=alert("group")>` + strings.Repeat("Abteilung", 1110)})
 	members := []map[string]any{}
 	for _, id := range ids[:3] {
 		members = append(members, map[string]any{"value": id})

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 	"time"
 
@@ -78,40 +77,17 @@ func (s *Groups) saveRow(ctx context.Context, tx *sql.Tx, org, id int64, g *scim
 
 // setMembers makes the accounts ms names the members of team id.
 func (s *Groups) setMembers(ctx context.Context, tx *sql.Tx, org, id int64, ms []scim.MultiValue) error {
-	var added, removed []int64
 	keep := "0" // no account has id 0
 	for _, m := range ms {
 		account, err := s.account(ctx, tx, org, m.Value)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, s.q("INSERT INTO team_members (team_id, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING"), id, account)
-		if err != nil {
+		if _, err = tx.ExecContext(ctx, s.q("INSERT INTO team_members (team_id, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING"), id, account); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			added = append(added, account)
 		}
 		keep += "," + strconv.FormatInt(account, 10)
 	}
-	rows, err := tx.QueryContext(ctx, s.q("DELETE FROM team_members WHERE team_id = ? AND account_id NOT IN ("+keep+") RETURNING account_id"), id)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var account int64
-		if err = rows.Scan(&account); err != nil {
-			break
-		}
-		removed = append(removed, account)
-	}
-	if err = errors.Join(err, rows.Close()); err != nil {
-		return err
-	}
-	return membersChanged(ctx, tx, s.DB, id, added, removed)
-}
-
-// onDelete reacts to the deletion of a team.
-func (s *Groups) onDelete(ctx context.Context, tx *sql.Tx, id int64) error {
-	return teamDeleted(ctx, tx, s.DB, id)
+	_, err := tx.ExecContext(ctx, s.q("DELETE FROM team_members WHERE team_id = ? AND account_id NOT IN ("+keep+")"), id)
+	return err
 }

@@ -66,8 +66,8 @@ type answer struct {
 
 // call sends a request as an identity provider does; query strings are
 // given as they would be typed, and encoded here (spaces as +, as Entra
-// ID sends them).
-func (a *app) call(method, path, body string) answer {
+// ID sends them). headers are pairs of a name and a value.
+func (a *app) call(method, path, body string, headers ...string) answer {
 	a.t.Helper()
 	if p, q, ok := strings.Cut(path, "?"); ok {
 		v := url.Values{}
@@ -82,6 +82,9 @@ func (a *app) call(method, path, body string) answer {
 	req.Header.Set("Authorization", "Bearer "+token)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(a.t, err)
@@ -148,7 +151,7 @@ func replayEntra(t *testing.T, a *app) {
 	assert.NotContains(t, schemas.raw, "password")
 
 	// U1: create, with what Entra adds (readOnly meta, empty roles, nulls).
-	created := a.want(201, a.call("POST", "/Users", `{
+	created := a.want(201, a.call("POST", "/Users?aadOptscim062020", `{
 		"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
 		"externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef", "userName": "Test_User_ab6490ee@contoso.com", "active": true,
 		"emails": [{"primary": true, "type": "work", "value": "Test_User_fd0ea19b@testuser.com"}],
@@ -232,6 +235,9 @@ func replayEntra(t *testing.T, a *app) {
 	assert.Equal(t, 1.0, member(mgr))
 	assert.Equal(t, 0.0, member("12345"))
 	assert.Equal(t, 0.0, member("not-an-id"))
+	check = a.want(200, a.call("GET", `/Groups?filter=id eq "`+gid+`" and members eq "`+mgr+`"&attributes=id`, ""))
+	assert.Equal(t, 1.0, check.body["totalResults"], "the same check with attributes=id")
+	assert.NotContains(t, check.raw, "displayName")
 	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"Remove","path":"members","value":[{"$ref":null,"value":"`+mgr+`"}]}`)))
 	assert.Equal(t, 0.0, member(mgr))
 	assert.Equal(t, 1.0, member(id), "only the listed member goes")
@@ -250,13 +256,18 @@ func replayEntra(t *testing.T, a *app) {
 	got = a.want(200, a.call("GET", "/Users/"+id, ""))
 	assert.Equal(t, []any{map[string]any{"value": gid, "display": "Sales EMEA", "type": "direct", "$ref": a.base + "/Groups/" + gid}}, got.body["groups"])
 
-	// U14, G8: deletes; ids the application never issued are 404.
+	// U14, G8: deletes, with the account's removal from its team in the
+	// audit log; ids the application never issued are 404.
 	a.want(204, a.call("DELETE", "/Users/"+id, ""))
 	a.want(404, a.call("GET", "/Users/"+id, ""))
 	assert.Equal(t, 0.0, member(id))
 	assert.Equal(t, "0", a.row("SELECT count(*) FROM team_members WHERE team_id = ?", gid))
+	assert.Equal(t, "1", a.row("SELECT count(*) FROM audit_log WHERE action = 'account.deleted' AND account_id = ?", id))
+	assert.Equal(t, "3", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ?", gid))
+	assert.Equal(t, "2", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ? AND account_id = ?", gid, id), "removed, added back, deleted")
 	a.want(204, a.call("DELETE", "/Groups/"+gid, ""))
 	a.want(404, a.call("GET", "/Groups/"+gid, ""))
+	assert.Equal(t, "1", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.deleted' AND team_id = ?", gid))
 	for _, bad := range []string{"/Users/2819c223-7f76-453a-919d-413861904646", "/Users/007", "/Groups/-1", "/Groups/99999999"} {
 		a.want(404, a.call("GET", bad, ""))
 	}
@@ -275,11 +286,13 @@ func replayOkta(t *testing.T, a *app) {
 	assert.Equal(t, 1.0, r.body["startIndex"])
 	assert.Equal(t, 0.0, a.total(`/Users?filter=userName eq "isabella.andersen@example.com"&startIndex=1&count=100`))
 
-	// Create, with Okta's password and empty groups.
+	// Create, with Okta's password and empty groups, in plain JSON as
+	// Okta's client sends it.
+	okta := []string{"User-Agent", "Okta SCIM Client 1.0.0", "Content-Type", "application/json"}
 	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"isabella.andersen@example.com",
 		"name":{"givenName":"Isabella","familyName":"Andersen"},"emails":[{"primary":true,"value":"isabella.andersen@example.com","type":"work"}],
 		"displayName":"Isabella Andersen","locale":"en-US","externalId":"00ujl29u0le5T6Aj10h7","groups":[],"password":"1mz050nq","active":true}`
-	created := a.want(201, a.call("POST", "/Users", body))
+	created := a.want(201, a.call("POST", "/Users", body, okta...))
 	id := created.body["id"].(string)
 	assert.Equal(t, true, created.body["active"])
 	assert.Equal(t, "Isabella", created.body["name"].(map[string]any)["givenName"])
@@ -288,29 +301,54 @@ func replayOkta(t *testing.T, a *app) {
 	assert.Equal(t, "uniqueness", r.body["scimType"])
 	assert.Equal(t, 1.0, a.total(`/Users?filter=userName eq "ISABELLA.ANDERSEN@example.com"`))
 
-	// Update by PUT of what it read, then deactivation, path-less.
-	got := a.want(200, a.call("GET", "/Users/"+id, ""))
+	// Update by PUT of what it read.
+	got := a.want(200, a.call("GET", "/Users/"+id, "", okta...))
 	got.body["name"].(map[string]any)["familyName"] = "Andersen-Berg"
 	put, _ := json.Marshal(got.body)
-	r = a.want(200, a.call("PUT", "/Users/"+id, string(put)))
+	r = a.want(200, a.call("PUT", "/Users/"+id, string(put), okta...))
 	assert.Equal(t, "Andersen-Berg", r.body["name"].(map[string]any)["familyName"])
 	assert.Equal(t, "00ujl29u0le5T6Aj10h7", r.body["externalId"])
+	deactivations := func() string {
+		return a.row("SELECT count(*) FROM audit_log WHERE action = 'account.deactivated' AND account_id = ?", id)
+	}
+
+	// AIW apps deactivate by a PUT of what they read, with active false:
+	// the sessions end. A second PUT of the inactive user changes nothing.
 	a.exec("INSERT INTO sessions (id, account_id, created_at) VALUES ('okta-s1', ?, ?)", id, time.Now().UTC())
-	r = a.want(200, a.call("PATCH", "/Users/"+id, patchOp(`{"op":"replace","value":{"active":false}}`)))
+	got = a.want(200, a.call("GET", "/Users/"+id, "", okta...))
+	got.body["active"] = false
+	put, _ = json.Marshal(got.body)
+	r = a.want(200, a.call("PUT", "/Users/"+id, string(put), okta...))
 	assert.Equal(t, false, r.body["active"])
 	assert.Equal(t, "0", a.row("SELECT count(*) FROM sessions WHERE account_id = ?", id))
-	// AIW apps deactivate by PUT: already inactive, nothing more happens.
-	got = a.want(200, a.call("GET", "/Users/"+id, ""))
-	put, _ = json.Marshal(got.body)
-	a.want(200, a.call("PUT", "/Users/"+id, string(put)))
-	assert.Equal(t, "1", a.row("SELECT count(*) FROM audit_log WHERE action = 'account.deactivated' AND account_id = ?", id))
+	assert.NotEmpty(t, a.row("SELECT deactivated_at FROM accounts WHERE id = ?", id))
+	assert.Equal(t, "1", deactivations())
+	a.want(200, a.call("PUT", "/Users/"+id, string(put), okta...))
+	assert.Equal(t, "1", deactivations(), "already inactive")
+
+	// Reactivation, then deactivation, path-less PATCH (SCIM 2.0 apps).
+	r = a.want(200, a.call("PATCH", "/Users/"+id, patchOp(`{"op":"replace","value":{"active":true}}`), okta...))
+	assert.Equal(t, true, r.body["active"])
+	assert.Empty(t, a.row("SELECT deactivated_at FROM accounts WHERE id = ?", id))
+	assert.Equal(t, "1", a.row("SELECT count(*) FROM audit_log WHERE action = 'account.reactivated' AND account_id = ?", id))
+	a.exec("INSERT INTO sessions (id, account_id, created_at) VALUES ('okta-s2', ?, ?)", id, time.Now().UTC())
+	r = a.want(200, a.call("PATCH", "/Users/"+id, patchOp(`{"op":"replace","value":{"active":false}}`), okta...))
+	assert.Equal(t, false, r.body["active"])
+	assert.Equal(t, "0", a.row("SELECT count(*) FROM sessions WHERE account_id = ?", id))
+	assert.Equal(t, "2", deactivations())
+
+	// A PUT without userName is refused, and changes nothing.
+	r = a.want(400, a.call("PUT", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"displayName":"x"}`, okta...))
+	assert.Equal(t, "invalidValue", r.body["scimType"])
+	assert.Equal(t, "isabella.andersen@example.com", a.row("SELECT email FROM accounts WHERE id = ?", id))
 
 	// Group push: create, membership PATCHes mixing remove and add, rename
 	// with the id inside the value, full replace, PUT, delete.
 	second := a.want(201, a.call("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"john.doe@example.com"}`)).body["id"].(string)
 	g := a.want(201, a.call("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Test SCIMv2","members":[]}`))
 	gid := g.body["id"].(string)
-	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+id+`","display":"isabella.andersen@example.com"}]}`)))
+	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"remove","path":"members[value eq \"nobody\"]"}`,
+		`{"op":"add","path":"members","value":[{"value":"`+id+`","display":"isabella.andersen@example.com"}]}`), okta...))
 	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"remove","path":"members[value eq \"`+id+`\"]"}`,
 		`{"op":"add","path":"members","value":[{"value":"`+second+`","display":"john.doe@example.com"}]}`)))
 	members := func() []any {
@@ -325,6 +363,21 @@ func replayOkta(t *testing.T, a *app) {
 		"displayName":"Test SCIMv2","members":[{"value":"`+second+`","display":"john.doe@example.com"}]}`))
 	assert.Equal(t, []any{map[string]any{"value": second}}, r.body["members"])
 	assert.Equal(t, "1", a.row("SELECT count(*) FROM team_members WHERE team_id = ?", gid))
+	// Every membership change left its audit row: added Isabella, then John
+	// and Isabella again; removed Isabella twice.
+	assert.Equal(t, "3", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_added' AND team_id = ?", gid))
+	assert.Equal(t, "2", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ? AND account_id = ?", gid, id))
+	assert.Equal(t, "2", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ?", gid))
+
+	// Every member out, then a PUT without members.
+	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"replace","path":"members","value":[]}`), okta...))
+	assert.Equal(t, []any{}, members())
+	assert.Equal(t, "3", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ?", gid))
+	a.want(204, a.call("PATCH", "/Groups/"+gid, patchOp(`{"op":"add","path":"members","value":[{"value":"`+second+`"}]}`), okta...))
+	r = a.want(200, a.call("PUT", "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Test SCIMv2 again"}`, okta...))
+	assert.Equal(t, []any{}, r.body["members"])
+	assert.Equal(t, "0", a.row("SELECT count(*) FROM team_members WHERE team_id = ?", gid))
+	assert.Equal(t, "4", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.member_removed' AND team_id = ?", gid))
 
 	// Import: pages of users and groups until totalResults.
 	var seen []string
@@ -342,6 +395,7 @@ func replayOkta(t *testing.T, a *app) {
 
 	a.want(204, a.call("DELETE", "/Groups/"+gid, ""))
 	assert.Equal(t, 0.0, a.total("/Groups"))
+	assert.Equal(t, "1", a.row("SELECT count(*) FROM audit_log WHERE action = 'team.deleted' AND team_id = ?", gid))
 
 	// The SPEC test's unknown ids and bad token.
 	r = a.want(404, a.call("GET", "/Users/010101001010101011001010101011", ""))

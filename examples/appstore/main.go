@@ -7,9 +7,10 @@
 //
 // Its SCIM stores (users.go, groups.go, store.go) map SCIM to the
 // application's columns, declare what they keep (so /Schemas advertises
-// exactly that), answer the lookups identity providers make with one
-// indexed query, and react to deactivations and membership changes
-// (reactions.go).
+// exactly that) and answer the lookups identity providers make with one
+// indexed query. The application reacts to deactivations and membership
+// changes through the handler's events (scim.WithEventSink,
+// reactions.go), after each write and at most once.
 //
 // The bearer token comes from SCIM_TOKEN or -token (which shows it to
 // everyone who can list the machine's processes); the server does not
@@ -99,10 +100,11 @@ func defaultOrg(ctx context.Context, db *sql.DB, postgres bool) (int64, error) {
 }
 
 // newHandler returns the SCIM handler of the application's stores, which
-// serves org's directory to requests that carry token. The application
-// decides the organisation of a request: here one token for one
-// organisation, which a multi-tenant application replaces with a lookup of
-// its own per-organisation tokens.
+// serves org's directory to requests that carry token and hands the events
+// of each write to the application's reactions. The application decides
+// the organisation of a request: here one token for one organisation,
+// which a multi-tenant application replaces with a lookup of its own
+// per-organisation tokens.
 func newHandler(db *sql.DB, postgres bool, token string, org int64, logger *slog.Logger) http.Handler {
 	users, groups := NewStores(db, postgres)
 	tenant := strconv.FormatInt(org, 10)
@@ -113,7 +115,8 @@ func newHandler(db *sql.DB, postgres bool, token string, org int64, logger *slog
 		}
 		return scim.ContextWithTenant(r.Context(), tenant), nil
 	})
-	return scim.NewHandler(users, groups, scim.WithAuthenticator(auth), scim.WithLogger(logger))
+	return scim.NewHandler(users, groups, scim.WithAuthenticator(auth), scim.WithLogger(logger),
+		scim.WithEventSink(reactions(users.DB, logger)))
 }
 
 // serve serves SCIM at /scim/v2 on ln until ctx is done.

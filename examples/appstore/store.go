@@ -18,7 +18,7 @@ func NewStores(sqlDB *sql.DB, postgres bool) (*Users, *Groups) {
 	u := &Users{table[scim.User]{DB: db, name: "accounts", cols: userColumns, query: accountsQuery, scan: scanUser}}
 	g := &Groups{table[scim.Group]{DB: db, name: "teams", cols: teamColumns, query: teamsQuery, scan: scanGroup}}
 	u.load, u.save, u.deleted = u.groups, u.saveRow, u.onDelete
-	g.load, g.save, g.deleted = g.members, g.saveRow, g.onDelete
+	g.load, g.save = g.members, g.saveRow
 	return u, g
 }
 
@@ -31,7 +31,8 @@ type table[R scim.Resource] struct {
 	cols  map[string]string // the lookups identity providers make, as conditions on indexed columns
 	scan  func(row interface{ Scan(...any) error }) (*R, error)
 	// load loads the membership of resources; save inserts (id 0) or
-	// updates a row and returns its id; deleted runs before a delete.
+	// updates a row and returns its id; deleted, if not nil, runs before
+	// a delete.
 	load    func(ctx context.Context, q querier, rs []*R) error
 	save    func(ctx context.Context, tx *sql.Tx, org, id int64, r *R) (int64, error)
 	deleted func(ctx context.Context, tx *sql.Tx, id int64) error
@@ -107,7 +108,7 @@ func (t *table[R]) Delete(ctx context.Context, id string, ifVersion string) erro
 	}
 	return t.tx(ctx, func(tx *sql.Tx) error {
 		err := t.lock(ctx, tx, org, n, ifVersion)
-		if err == nil {
+		if err == nil && t.deleted != nil {
 			err = t.deleted(ctx, tx, n)
 		}
 		if err == nil {

@@ -63,8 +63,7 @@ func (s *Users) groups(ctx context.Context, q querier, us []*scim.User) error {
 	})
 }
 
-// saveRow inserts (id 0) or updates the row of u. A change of the active
-// flag gets the application's reaction, in the same transaction.
+// saveRow inserts (id 0) or updates the row of u.
 func (s *Users) saveRow(ctx context.Context, tx *sql.Tx, org, id int64, u *scim.User) (int64, error) {
 	var first, last, contact string
 	var manager, ext any
@@ -92,25 +91,15 @@ func (s *Users) saveRow(ctx context.Context, tx *sql.Tx, org, id int64, u *scim.
 			append(args, now, org)...).Scan(&id)
 		return id, err
 	}
-	var was bool
-	if err := tx.QueryRowContext(ctx, s.q("SELECT is_active FROM accounts WHERE id = ?"), id).Scan(&was); err != nil {
-		return 0, err
-	}
 	_, err := tx.ExecContext(ctx, s.q(`UPDATE accounts SET email = ?, first_name = ?, last_name = ?, is_active = ?, contact_email = ?,
 		external_id = ?, manager_id = ?, updated_at = ?, lock_version = lock_version + 1 WHERE id = ?`), append(args, id)...)
-	if err == nil && was != active {
-		err = activeChanged(ctx, tx, s.DB, id, active)
-	}
 	return id, err
 }
 
-// onDelete reacts to the deletion of an account, which the database takes
-// out of its teams (ON DELETE CASCADE): their versions change.
+// onDelete runs before an account is deleted: the database takes it out
+// of its teams (ON DELETE CASCADE), so their versions change.
 func (s *Users) onDelete(ctx context.Context, tx *sql.Tx, id int64) error {
-	err := accountDeleted(ctx, tx, s.DB, id)
-	if err == nil {
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE teams SET lock_version = lock_version + 1, updated_at = ?
-			WHERE id IN (SELECT team_id FROM team_members WHERE account_id = ?)`), time.Now().UTC(), id)
-	}
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE teams SET lock_version = lock_version + 1, updated_at = ?
+		WHERE id IN (SELECT team_id FROM team_members WHERE account_id = ?)`), time.Now().UTC(), id)
 	return err
 }

@@ -62,14 +62,24 @@ func adminFlags(fs *flag.FlagSet) (resolve func(getenv func(string) string) (adm
 
 // adminHandler returns the console for cfg, or, without a password, a page
 // that says how to enable it and shows no data. scimHandler is the SCIM
-// handler the Check page runs its requests against.
-func adminHandler(cfg adminConfig, store connections.Store, users scim.UserStore, groups scim.GroupStore, scimHandler http.Handler, logger *slog.Logger) http.Handler {
+// handler the Check page runs its requests against. The Activity page
+// shows requestLog, the provisioning log the SCIM handler writes (none
+// when it is nil: -request-log=false), and the event feed of users, the
+// store's (sqlstore's and memstore's record the events of every change).
+func adminHandler(cfg adminConfig, store connections.Store, users scim.UserStore, groups scim.GroupStore,
+	scimHandler http.Handler, requestLog console.RequestLog, logger *slog.Logger) http.Handler {
 	if cfg.password == "" {
 		return http.HandlerFunc(adminDisabled)
 	}
+	opts := []console.Option{console.WithSCIMHandler(scimHandler), console.WithLogger(logger)}
+	if requestLog != nil {
+		opts = append(opts, console.WithRecords(console.FromRequestLog(requestLog)))
+	}
+	if feed, ok := users.(scim.EventLog); ok && recordsEvents(users) {
+		opts = append(opts, console.WithEvents(console.FromEventLog(feed)))
+	}
 	c := console.New(connections.NewManager(store), users, groups,
-		func(*http.Request) (string, bool) { return cfg.tenant, true },
-		console.WithSCIMHandler(scimHandler), console.WithLogger(logger))
+		func(*http.Request) (string, bool) { return cfg.tenant, true }, opts...)
 	return requirePassword(cfg.password, http.StripPrefix("/admin", c))
 }
 
@@ -107,4 +117,12 @@ func adminDisabled(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_ = adminDisabledPage.Execute(w, nil)
+}
+
+// recordsEvents reports whether the store records events (a store that
+// does not has an empty feed, which the Activity page would show as "no
+// changes yet" rather than "records no events").
+func recordsEvents(s any) bool {
+	r, ok := s.(scim.EventRecorder)
+	return ok && r.RecordsEvents()
 }

@@ -269,13 +269,13 @@ func serve(ctx context.Context, ln net.Listener, token, dsn string, logger *slog
 		defer wait()
 		defer stopHooks()
 	}
-	logOpts, stopLog := startRequestLog(ctx, users, dsn, logger) // requestlog.go
+	logOpts, requestLog, stopLog := startRequestLog(ctx, users, dsn, logger) // requestlog.go
 	defer stopLog()
 	h := scim.NewHandler(users, groups, append(append(authOptions(conns, token, logger), scim.WithLogger(logger)), logOpts...)...)
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	mountTokenEndpoint(mux, conns, logger)
-	mux.Handle("/admin/", adminHandler(adminSettings, conns, users, groups, h, logger))
+	mux.Handle("/admin/", adminHandler(adminSettings, conns, users, groups, h, requestLog, logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 
 	srv := newHTTPServer(logRequests(logger, mux))

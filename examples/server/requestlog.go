@@ -35,15 +35,16 @@ var (
 
 // startRequestLog returns the handler options that log every request to
 // the store's database (the in-memory ring with -db memory), through a
-// queue, and a function that writes what the queue holds and stops the
-// pruning. With -request-log=false it returns nothing to do.
-func startRequestLog(ctx context.Context, users scim.UserStore, dsn string, logger *slog.Logger) ([]scim.Option, func()) {
+// queue; the log, which the console's Activity page reads; and a function
+// that writes what the queue holds and stops the pruning. With
+// -request-log=false it returns nothing to do and no log.
+func startRequestLog(ctx context.Context, users scim.UserStore, dsn string, logger *slog.Logger) ([]scim.Option, provlog.Store, func()) {
 	if !*requestLogFlag {
 		logger.Info("request log off (-request-log=false)")
-		return nil, func() {}
+		return nil, nil, func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	var store provlog.Sink
+	var store provlog.Store
 	switch u := users.(type) {
 	case *sqlstore.UserStore:
 		l := u.RequestLog(sqlstore.WithRetention(*requestLogRetention))
@@ -56,7 +57,7 @@ func startRequestLog(ctx context.Context, users scim.UserStore, dsn string, logg
 		logger.Info("request log: the last 10000 SCIM requests, in memory")
 	}
 	queue := provlog.NewQueue(store, provlog.WithLogger(logger))
-	return []scim.Option{scim.WithRequestLog(queue)}, func() {
+	return []scim.Option{scim.WithRequestLog(queue)}, store, func() {
 		closeCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
 		defer done()
 		if err := queue.Close(closeCtx); err != nil {

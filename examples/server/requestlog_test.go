@@ -16,6 +16,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/provlog"
+	"github.com/scimkit/scim/store/memstore"
 )
 
 // The server logs every request to its database by default; the requests
@@ -91,17 +92,19 @@ func TestRequestLogOff(t *testing.T) {
 	*requestLogFlag = false
 	t.Cleanup(func() { *requestLogFlag = true })
 	var logs bytes.Buffer
-	opts, stop := startRequestLog(context.Background(), nil, "memory", slogTo(&logs))
+	opts, log, stop := startRequestLog(context.Background(), nil, "memory", slogTo(&logs))
 	stop()
 	assert.Empty(t, opts)
+	assert.Nil(t, log)
 	assert.Contains(t, logs.String(), "request log off")
 }
 
 func TestRequestLogInMemory(t *testing.T) {
 	var logs bytes.Buffer
-	opts, stop := startRequestLog(context.Background(), nil, "memory", slogTo(&logs))
+	opts, log, stop := startRequestLog(context.Background(), nil, "memory", slogTo(&logs))
 	defer stop()
 	require.Len(t, opts, 1)
+	assert.IsType(t, &memstore.RequestLog{}, log)
 	assert.Contains(t, logs.String(), "in memory")
 	var _ scim.Option = opts[0]
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -143,4 +145,79 @@ func BenchmarkEventsMemberAdd(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkEventsOverhead measures the overhead of events on one database
+// with the machine's noise shared: two stores on the same database (each
+// its own partition), one recording events and one not, serve the same
+// writes alternately, request by request (the order within each pair
+// alternates too). The per-request times are grouped in blocks of 50
+// pairs; the reported figures are the medians of the block means
+// (off-µs, on-µs) and the median of the blocks' on/off ratios, as
+// overhead-%.
+//
+//	go test ./store/sqlstore -run '^$' -bench BenchmarkEventsOverhead -benchtime 3000x
+func BenchmarkEventsOverhead(b *testing.B) {
+	for _, dl := range benchDialects {
+		for _, op := range []string{"post", "patch"} {
+			b.Run(dl.name+"/"+op, func(b *testing.B) {
+				db := benchDB(b, dl.name)
+				var hs [2]http.Handler // off, on
+				var ids [2]string
+				for i, events := range []bool{false, true} {
+					opts := []sqlstore.Option{}
+					if !events {
+						opts = append(opts, sqlstore.WithEventRetention(0))
+					}
+					users, groups := newStores(db, dl.d, opts...)
+					hs[i] = scim.NewHandler(users, groups, scim.WithoutAuthentication())
+					w := serveOK(b, hs[i], http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"p","active":true}`)
+					loc := w.Header().Get("Location")
+					ids[i] = loc[strings.LastIndexByte(loc, '/')+1:]
+				}
+				write := func(v, i int) {
+					if op == "post" {
+						serveOK(b, hs[v], http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u`+strconv.Itoa(i)+`","name":{"givenName":"A","familyName":"B"},"emails":[{"value":"u`+strconv.Itoa(i)+`@example.com","type":"work"}],"active":true}`)
+					} else {
+						serveOK(b, hs[v], http.MethodPatch, "/Users/"+ids[v], `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"displayName","value":"n`+strconv.Itoa(i)+`"}]}`)
+					}
+				}
+				const block = 50
+				var sums [2]time.Duration
+				var means [2][]float64
+				var ratios []float64
+				b.ResetTimer()
+				for i := 0; b.Loop(); i++ {
+					for k := range 2 {
+						v := (i + k) % 2
+						start := time.Now()
+						write(v, i)
+						sums[v] += time.Since(start)
+					}
+					if (i+1)%block == 0 {
+						for v := range 2 {
+							means[v] = append(means[v], float64(sums[v].Microseconds())/block)
+						}
+						ratios = append(ratios, float64(sums[1])/float64(sums[0]))
+						sums = [2]time.Duration{}
+					}
+				}
+				if len(ratios) == 0 {
+					return
+				}
+				b.ReportMetric(median(means[0]), "off-µs")
+				b.ReportMetric(median(means[1]), "on-µs")
+				b.ReportMetric(100*(median(ratios)-1), "overhead-%")
+			})
+		}
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
