@@ -93,15 +93,7 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 		cctx, change := h.beginChange(h.writeContext(ctx, rt), r, changeReplace, rt, any(old))
 		stored, err := store.Replace(cctx, res, ver)
 		if raced && errors.Is(err, ErrPreconditionFailed) {
-			if attempt+1 >= maxPatchAttempts {
-				// Expected under load, so a warning, not an internal error.
-				h.cfg.logger.WarnContext(ctx, "scim: PUT gave up racing with other writers", "path", r.URL.Path, "attempts", maxPatchAttempts)
-				w.Header().Set("Retry-After", patchRetryAfter)
-				writeErrorResponse(w, errPatchContended)
-				return
-			}
-			if err := pauseBeforeRetry(ctx, attempt); err != nil {
-				h.writeError(w, r, err)
+			if !h.retryAfterRace(w, r, attempt) {
 				return
 			}
 			continue

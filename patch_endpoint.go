@@ -48,6 +48,28 @@ func pauseBeforeRetry(ctx context.Context, attempt int) error {
 	}
 }
 
+// retryAfterRace is called when a write without If-Match (a PATCH, or a PUT
+// with events) lost attempt (0-based) to another writer. It pauses before
+// the next attempt and reports true, or answers the request and reports
+// false: 503 with Retry-After when the attempts are used up, the context's
+// error when the client went away.
+func (h *handler) retryAfterRace(w http.ResponseWriter, r *http.Request, attempt int) bool {
+	ctx := r.Context()
+	if attempt+1 >= maxPatchAttempts {
+		// Expected under load, not a fault: a warning, not an internal
+		// error.
+		h.cfg.logger.WarnContext(ctx, "scim: "+r.Method+" gave up racing with other writers", "path", r.URL.Path, "attempts", maxPatchAttempts)
+		w.Header().Set("Retry-After", patchRetryAfter)
+		writeErrorResponse(w, errPatchContended)
+		return false
+	}
+	if err := pauseBeforeRetry(ctx, attempt); err != nil {
+		h.writeError(w, r, err)
+		return false
+	}
+	return true
+}
+
 // patch applies a PatchOp request (RFC 7644 §3.5.2). Without If-Match, a
 // PATCH that loses a race with another writer is re-applied to the new
 // version (after a pause with jitter), so concurrent PATCHes never lose
@@ -174,16 +196,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				result, err = store.Replace(cctx, next, curVer)
 			}
 			if errors.Is(err, ErrPreconditionFailed) && !im.conditional() {
-				if attempt+1 >= maxPatchAttempts {
-					// Expected under load, not a fault: a warning, not an
-					// internal error.
-					h.cfg.logger.WarnContext(ctx, "scim: PATCH gave up racing with other writers", "path", r.URL.Path, "attempts", maxPatchAttempts)
-					w.Header().Set("Retry-After", patchRetryAfter)
-					writeErrorResponse(w, errPatchContended)
-					return
-				}
-				if err := pauseBeforeRetry(ctx, attempt); err != nil {
-					h.writeError(w, r, err)
+				if !h.retryAfterRace(w, r, attempt) {
 					return
 				}
 				continue
