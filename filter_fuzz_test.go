@@ -49,7 +49,9 @@ func FuzzParseFilter(f *testing.F) {
 
 // FuzzParserAgreement checks that every filter filter.ParseFilterNumber
 // accepts parses to the same tree here, except where filter-parser is
-// laxer than RFC 7644's grammar on purpose: invalid UTF-8, and, inside a
+// laxer than RFC 7644's grammar on purpose: invalid UTF-8, strings that
+// hold NUL or escape a lone UTF-16 surrogate (refused here, as stores
+// cannot keep them; issue 10), and, inside a
 // value path, "and"/"or" run into the attribute after it ("andA co"),
 // where the RFC asks for a space (logExp = FILTER SP "and" SP FILTER). This
 // package refuses those; the test then requires that the same filter with
@@ -64,6 +66,12 @@ func FuzzParserAgreement(f *testing.F) {
 			return
 		}
 		got, err := parseFilterSyntax(expr)
+		if err != nil && unkeepableText.MatchString(expr) {
+			var se *Error
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, ScimTypeInvalidFilter, se.ScimType)
+			return
+		}
 		if err != nil && operatorRunIntoName.MatchString(expr) {
 			spaced := operatorRunIntoName.ReplaceAllString(expr, "$1$2 $3")
 			got, err = parseFilterSyntax(spaced)
@@ -73,6 +81,10 @@ func FuzzParserAgreement(f *testing.F) {
 		require.Equal(t, want, got)
 	})
 }
+
+// unkeepableText matches a NUL, raw or escaped, or an escaped UTF-16
+// surrogate, which a filter string refuses when it is not half of a pair.
+var unkeepableText = regexp.MustCompile(`(?i)\x00|\\u0000|\\ud[89a-f][0-9a-f]{2}`)
 
 // operatorRunIntoName matches a logical operator with no space before the
 // attribute name that follows it, which filter-parser accepts in a value
