@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/provlog"
 	"github.com/scimkit/scim/store/memstore"
 	"github.com/scimkit/scim/store/sqlstore"
 )
@@ -30,6 +31,9 @@ type scimkitServer struct {
 	handler http.Handler
 	// db is the database of a scimkit server on sqlstore, nil on memstore.
 	db *freshDB
+	// requestLog is the queue of the server's request log on sqlstore,
+	// closed (written out) before its database.
+	requestLog *provlog.Queue
 }
 
 func newScimkitServer(token string) (Server, error) {
@@ -44,7 +48,9 @@ func (s *scimkitServer) Handler() http.Handler { return s.handler }
 
 // newScimkitSQLServer is scimkit's handler on sqlstore on a fresh database,
 // as examples/server runs it: the pool sized as there, a request log line
-// per request (formatted, written nowhere), default options.
+// per request (formatted, written nowhere), the provisioning log kept in
+// the database through a queue (examples/server's -request-log default),
+// default options.
 func newScimkitSQLServer(dialect, pgDSN, token string) (Server, error) {
 	f, err := openFresh(dialect, pgDSN, sqlstore.SQLiteDSN)
 	if err != nil {
@@ -60,10 +66,11 @@ func newScimkitSQLServer(dialect, pgDSN, token string) (Server, error) {
 	}
 	users, groups := sqlstore.New(f.db, d)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := scim.NewHandler(users, groups, scim.WithBearerToken(token), scim.WithLogger(logger))
+	queue := provlog.NewQueue(users.RequestLog(), provlog.WithLogger(logger))
+	h := scim.NewHandler(users, groups, scim.WithBearerToken(token), scim.WithLogger(logger), scim.WithRequestLog(queue))
 	mux := http.NewServeMux()
 	mux.Handle(BasePath+"/", http.StripPrefix(BasePath, h))
-	return &scimkitServer{users: users, groups: groups, handler: logRequests(logger, mux), db: f}, nil
+	return &scimkitServer{users: users, groups: groups, handler: logRequests(logger, mux), db: f, requestLog: queue}, nil
 }
 
 // logRequests logs one line per request, as examples/server does.
@@ -98,6 +105,14 @@ func (s *scimkitServer) Analyze() error {
 func (s *scimkitServer) Close() error {
 	if s.db == nil {
 		return nil
+	}
+	if s.requestLog != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.requestLog.Close(ctx); err != nil {
+			s.db.Close()
+			return err
+		}
 	}
 	return s.db.Close()
 }
