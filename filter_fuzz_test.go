@@ -2,6 +2,7 @@ package scim
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -72,8 +73,7 @@ func FuzzParserAgreement(f *testing.F) {
 			require.Equal(t, ScimTypeInvalidFilter, se.ScimType)
 			return
 		}
-		if err != nil && operatorRunIntoName.MatchString(expr) {
-			spaced := operatorRunIntoName.ReplaceAllString(expr, "$1$2 $3")
+		if spaced := spaceOperators(expr); err != nil && spaced != expr {
 			got, err = parseFilterSyntax(spaced)
 			require.NoError(t, err, "with the space put in: %q", spaced)
 		}
@@ -86,10 +86,49 @@ func FuzzParserAgreement(f *testing.F) {
 // surrogate, which a filter string refuses when it is not half of a pair.
 var unkeepableText = regexp.MustCompile(`(?i)\x00|\\u0000|\\ud[89a-f][0-9a-f]{2}`)
 
-// operatorRunIntoName matches a logical operator with no space before the
-// attribute name that follows it, which filter-parser accepts in a value
-// path.
-var operatorRunIntoName = regexp.MustCompile(`(?i)([\s\])"])(and|or)([a-z])`)
+// spaceOperators puts a space between a logical operator and the attribute
+// name run into it ("andA" after a value, "]" or ")"), which filter-parser
+// accepts in a value path, leaving string literals as they are: in
+// A[A eq "orA"AndA co ""] only the second "And" gets its space.
+func spaceOperators(expr string) string {
+	var b strings.Builder
+	inString, escaped := false, false
+	for i := 0; i < len(expr); i++ {
+		c := expr[i]
+		b.WriteByte(c)
+		switch {
+		case inString && escaped:
+			escaped = false
+			continue
+		case inString && c == '\\':
+			escaped = true
+			continue
+		case c == '"':
+			inString = !inString
+			if inString {
+				continue
+			}
+		case inString:
+			continue
+		}
+		// c is outside a string literal, or the quote that closed one.
+		if !strings.ContainsRune(" \t\r\n])\"", rune(c)) {
+			continue
+		}
+		rest := strings.ToLower(expr[i+1:])
+		for _, op := range []string{"and", "or"} {
+			if strings.HasPrefix(rest, op) && len(rest) > len(op) && isASCIILetter(rest[len(op)]) {
+				b.WriteString(expr[i+1 : i+1+len(op)])
+				b.WriteByte(' ')
+				i += len(op)
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // parseWithFilterParser runs filter.ParseFilterNumber, treating its panics
 // as errors.
