@@ -2,6 +2,7 @@ package scim
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -111,8 +112,9 @@ func spaceOperators(expr string) string {
 		case inString:
 			continue
 		}
-		// c is outside a string literal, or the quote that closed one.
-		if !strings.ContainsRune(" \t\r\n])\"", rune(c)) {
+		// c is outside a string literal, or the quote that closed one. An
+		// operator can follow only a whole comparison: a value, "]" or ")".
+		if !strings.ContainsRune(" \t\r\n])\"", rune(c)) || !endsComparison(expr[:i+1]) {
 			continue
 		}
 		rest := strings.ToLower(expr[i+1:])
@@ -126,6 +128,32 @@ func spaceOperators(expr string) string {
 		}
 	}
 	return b.String()
+}
+
+// endsComparison reports whether before, the text outside string literals
+// up to a possible operator, ends a comparison: a closing quote, "]" or
+// ")", or whitespace after true, false, null, a number or "pr". After
+// "or " comes an attribute, which may itself begin with "or" ("orA").
+func endsComparison(before string) bool {
+	last := before[len(before)-1]
+	if last == '"' || last == ']' || last == ')' {
+		return true
+	}
+	word := strings.TrimRight(before, " \t\r\n")
+	if len(word) == len(before) || word == "" {
+		return false
+	}
+	if c := word[len(word)-1]; c == '"' || c == ']' || c == ')' {
+		return true
+	}
+	start := strings.LastIndexAny(word, " \t\r\n([") + 1
+	switch w := strings.ToLower(word[start:]); w {
+	case "true", "false", "null", "pr":
+		return true
+	default:
+		_, err := strconv.ParseFloat(w, 64)
+		return err == nil
+	}
 }
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
