@@ -114,12 +114,17 @@ func spaceOperators(expr string) string {
 		}
 		// c is outside a string literal, or the quote that closed one. An
 		// operator can follow only a whole comparison: a value, "]" or ")".
-		if !strings.ContainsRune(" \t\r\n])\"", rune(c)) || !endsComparison(expr[:i+1]) {
+		// A number can have the operator run into it on both sides ("0orA").
+		number := c >= '0' && c <= '9'
+		if !number && !strings.ContainsRune(" \t\r\n])\"", rune(c)) || !endsComparison(expr[:i+1]) {
 			continue
 		}
 		rest := strings.ToLower(expr[i+1:])
 		for _, op := range []string{"and", "or"} {
 			if strings.HasPrefix(rest, op) && len(rest) > len(op) && isASCIILetter(rest[len(op)]) {
+				if number {
+					b.WriteByte(' ')
+				}
 				b.WriteString(expr[i+1 : i+1+len(op)])
 				b.WriteByte(' ')
 				i += len(op)
@@ -132,12 +137,17 @@ func spaceOperators(expr string) string {
 
 // endsComparison reports whether before, the text outside string literals
 // up to a possible operator, ends a comparison: a closing quote, "]" or
-// ")", or whitespace after true, false, null, a number or "pr". After
+// ")", a number, or whitespace after true, false, null, a number or "pr". After
 // "or " comes an attribute, which may itself begin with "or" ("orA").
 func endsComparison(before string) bool {
 	last := before[len(before)-1]
 	if last == '"' || last == ']' || last == ')' {
 		return true
+	}
+	if last >= '0' && last <= '9' {
+		start := strings.LastIndexAny(before, " \t\r\n([") + 1
+		_, err := strconv.ParseFloat(before[start:], 64)
+		return err == nil && start > 0 && strings.TrimSpace(before[:start]) != ""
 	}
 	word := strings.TrimRight(before, " \t\r\n")
 	if len(word) == len(before) || word == "" {
