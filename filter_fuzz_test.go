@@ -121,12 +121,18 @@ func spaceOperators(expr string) string {
 		}
 		rest := strings.ToLower(expr[i+1:])
 		for _, op := range []string{"and", "or"} {
-			if strings.HasPrefix(rest, op) && len(rest) > len(op) && isASCIILetter(rest[len(op)]) {
+			if !strings.HasPrefix(rest, op) || len(rest) == len(op) {
+				continue
+			}
+			runIn := isASCIILetter(rest[len(op)])
+			if runIn || number && strings.ContainsRune(" \t\r\n", rune(rest[len(op)])) {
 				if number {
 					b.WriteByte(' ')
 				}
 				b.WriteString(expr[i+1 : i+1+len(op)])
-				b.WriteByte(' ')
+				if runIn {
+					b.WriteByte(' ')
+				}
 				i += len(op)
 				break
 			}
