@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,16 +39,18 @@ func userGroupsSubquery(d Dialect) string {
 
 // setGroups sets u.Groups from the aggregate of userGroupsSubquery.
 func setGroups(u *scim.User, groups []byte) error {
-	if len(groups) == 0 {
+	return setGroupsText(u, string(groups))
+}
+
+// setGroupsText is setGroups on the aggregate scanned as text.
+func setGroupsText(u *scim.User, groups string) error {
+	// SQLite aggregates no rows to [], PostgreSQL to NULL.
+	if groups == "" {
 		return nil
 	}
-	var pairs [][2]string
-	if err := json.Unmarshal(groups, &pairs); err != nil {
+	var err error
+	if u.Groups, err = decodeGroupPairs(groups, u.Groups); err != nil {
 		return fmt.Errorf("sqlstore: groups of user %q: %w", u.ID, err)
-	}
-	// SQLite aggregates no rows to [], PostgreSQL to NULL.
-	for _, p := range pairs {
-		u.Groups = append(u.Groups, scim.MultiValue{Value: p[0], Display: p[1], Type: "direct"})
 	}
 	return nil
 }
@@ -61,7 +62,11 @@ func userScanner(withGroups bool) func(sc interface{ Scan(...any) error }) (*sci
 			seq, version    int64
 			id              string
 			created, lastMo dbTime
-			doc, groups     []byte
+			// Text, not bytes: both drivers hand text columns over as
+			// strings, so scanning into a string copies nothing, and the
+			// decoder's strings are substrings of it.
+			doc    string
+			groups sql.NullString
 		)
 		dest := []any{&seq, &id, &version, &created, &lastMo, &doc}
 		if withGroups {
@@ -71,12 +76,12 @@ func userScanner(withGroups bool) func(sc interface{ Scan(...any) error }) (*sci
 			return nil, err
 		}
 		u := new(scim.User)
-		if err := decodeUser(doc, u); err != nil {
+		if err := decodeUserDoc(doc, u); err != nil {
 			return nil, fmt.Errorf("sqlstore: user %q: %w", id, err)
 		}
 		u.ID = id
 		u.Meta = scim.Meta{Created: created.t, LastModified: lastMo.t, Version: etag(version)}
-		if err := setGroups(u, groups); err != nil {
+		if err := setGroupsText(u, groups.String); err != nil {
 			return nil, err
 		}
 		return u, nil
