@@ -66,33 +66,37 @@ func setGroupsText(u *scim.User, groups string) error {
 	return nil
 }
 
+// userRow holds the columns of one row of userSelect, so that scanning a
+// row allocates them at once rather than one escaping local each.
+type userRow struct {
+	seq, version    int64
+	id              string
+	created, lastMo dbTime
+	// Text, not bytes: both drivers hand text columns over as strings, so
+	// scanning into a string copies nothing, and the decoder's strings are
+	// substrings of it.
+	doc    string
+	groups sql.NullString
+}
+
 // userScanner returns a function that scans one row of userSelect.
 func userScanner(withGroups bool) func(sc interface{ Scan(...any) error }) (*scim.User, error) {
 	return func(sc interface{ Scan(...any) error }) (*scim.User, error) {
-		var (
-			seq, version    int64
-			id              string
-			created, lastMo dbTime
-			// Text, not bytes: both drivers hand text columns over as
-			// strings, so scanning into a string copies nothing, and the
-			// decoder's strings are substrings of it.
-			doc    string
-			groups sql.NullString
-		)
-		dest := []any{&seq, &id, &version, &created, &lastMo, &doc}
-		if withGroups {
-			dest = append(dest, &groups)
+		r := new(userRow)
+		dest := []any{&r.seq, &r.id, &r.version, &r.created, &r.lastMo, &r.doc, &r.groups}
+		if !withGroups {
+			dest = dest[:6]
 		}
 		if err := sc.Scan(dest...); err != nil {
 			return nil, err
 		}
 		u := new(scim.User)
-		if err := decodeUserDoc(doc, u); err != nil {
-			return nil, fmt.Errorf("sqlstore: user %q: %w", id, err)
+		if err := decodeUserDoc(r.doc, u); err != nil {
+			return nil, fmt.Errorf("sqlstore: user %q: %w", r.id, err)
 		}
-		u.ID = id
-		u.Meta = scim.Meta{Created: created.t, LastModified: lastMo.t, Version: etag(version)}
-		if err := setGroupsText(u, groups.String); err != nil {
+		u.ID = r.id
+		u.Meta = scim.Meta{Created: r.created.t, LastModified: r.lastMo.t, Version: etag(r.version)}
+		if err := setGroupsText(u, r.groups.String); err != nil {
 			return nil, err
 		}
 		return u, nil
