@@ -2,7 +2,9 @@ package scim_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,5 +49,34 @@ func BenchmarkRequestLogRecord(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkRequestLogReads measures what the record costs the reads of
+// the comparison (issue 15) on memstore: GET by id, the userName filter
+// and a page of 100 users, with no request log and with a logger that
+// discards the record.
+func BenchmarkRequestLogReads(b *testing.B) {
+	discard := scim.RequestLoggerFunc(func(context.Context, *scim.RequestRecord) {})
+	for _, log := range []string{"off", "on"} {
+		var opts []scim.Option
+		if log == "on" {
+			opts = append(opts, scim.WithRequestLog(discard))
+		}
+		f := newFleet(b, 10000, opts...)
+		w := newDiscard()
+		for _, tc := range []struct{ name, target string }{
+			{"get", "/Users/" + f.userIDs[5000]},
+			{"filter", "/Users?filter=" + url.QueryEscape(`userName eq "`+f.names[5000]+`"`)},
+			{"list", "/Users?startIndex=5001&count=100"},
+		} {
+			reqs := gets([]string{tc.target})
+			b.Run(tc.name+"/log="+log, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					f.serveReq(b, w, reqs[0], http.StatusOK)
+				}
+			})
+		}
 	}
 }

@@ -32,7 +32,15 @@ func describe(rec *RequestRecord, path string, body []byte, hadBody bool, locati
 	}
 	rec.TargetName = cut(targetName(first, &in), 256)
 	var out respDoc
-	if len(resp) > 0 && (rec.Status >= 400 || rec.Action == ActionBulk || rec.TargetName == "") {
+	switch {
+	case len(resp) == 0:
+	case rec.Status < 400 && rec.Action != ActionBulk && rec.TargetName == "":
+		// Only the resource's name is wanted: read it without decoding.
+		var ok bool
+		if out.UserName, out.DisplayName, ok = responseNames(resp); !ok {
+			_ = decodeLoose(resp, &out)
+		}
+	case rec.Status >= 400 || rec.Action == ActionBulk || rec.TargetName == "":
 		_ = decodeLoose(resp, &out)
 	}
 	if rec.TargetName == "" && rec.Status < 300 {

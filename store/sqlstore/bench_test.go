@@ -161,6 +161,54 @@ func BenchmarkAddMember(b *testing.B) {
 	})
 }
 
+// BenchmarkGetUser reads one user by id among 10,000, all members of one
+// group and the first 1,000 of 100 groups of 10 as well, as in the
+// comparison's data set (issue 15):
+// the store alone, and the handler with the JSON response.
+func BenchmarkGetUser(b *testing.B) {
+	forEachBenchDialect(b, func(b *testing.B, dl string, d sqlstore.Dialect) {
+		ds := usersDataset(b, dl, d, 10000)
+		ctx := context.Background()
+		seedGroupsOnce(b, ds, d)
+		b.Run("store", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				if _, err := ds.users.Get(ctx, ds.ids[i%len(ds.ids)], scim.ReadOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("handler", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				serve(b, ds.h, "GET", "/Users/"+ds.ids[i%len(ds.ids)], "")
+			}
+		})
+	})
+}
+
+var groupsSeeded sync.Map
+
+// seedGroupsOnce adds the groups of BenchmarkGetUser to ds, once.
+func seedGroupsOnce(b *testing.B, ds *dataset, d sqlstore.Dialect) {
+	if _, done := groupsSeeded.LoadOrStore(ds, true); done {
+		return
+	}
+	ctx := context.Background()
+	all, err := ds.groups.Create(ctx, &scim.Group{DisplayName: "All Employees"})
+	require.NoError(b, err)
+	require.NoError(b, sqlstore.SeedMembers(ctx, ds.db, d, ds.tenant, all.ID, ds.ids))
+	for i := 0; i+10 <= len(ds.ids) && i < 1000; i += 10 {
+		g, err := ds.groups.Create(ctx, &scim.Group{DisplayName: fmt.Sprint("Team ", i/10)})
+		require.NoError(b, err)
+		require.NoError(b, sqlstore.SeedMembers(ctx, ds.db, d, ds.tenant, g.ID, ds.ids[i:i+10]))
+	}
+	_, err = ds.db.Exec("ANALYZE")
+	require.NoError(b, err)
+}
+
 // BenchmarkListPage lists a page of 100 users of 100,000, with their
 // groups: the first page and one near the end, which should cost about
 // the same (issue 15).

@@ -100,17 +100,6 @@ func mvsToDoc(vs []scim.MultiValue) []mvDoc {
 	return out
 }
 
-func mvsFromDoc(vs []mvDoc) []scim.MultiValue {
-	if len(vs) == 0 {
-		return nil
-	}
-	out := make([]scim.MultiValue, len(vs))
-	for i, v := range vs {
-		out[i] = scim.MultiValue(v)
-	}
-	return out
-}
-
 func encodeUser(u *scim.User) ([]byte, error) {
 	d := userDoc{
 		ExternalID: u.ExternalID, UserName: u.UserName, DisplayName: u.DisplayName, NickName: u.NickName,
@@ -139,49 +128,8 @@ func encodeUser(u *scim.User) ([]byte, error) {
 	return marshal(d)
 }
 
-func decodeUser(b []byte, u *scim.User) error {
-	var d userDoc
-	if err := unmarshal(b, &d); err != nil {
-		return err
-	}
-	*u = scim.User{
-		ExternalID: d.ExternalID, UserName: d.UserName, DisplayName: d.DisplayName, NickName: d.NickName,
-		ProfileURL: d.ProfileURL, Title: d.Title, UserType: d.UserType, PreferredLanguage: d.PreferredLanguage,
-		Locale: d.Locale, Timezone: d.Timezone, Active: d.Active, Password: d.Password,
-		Emails: mvsFromDoc(d.Emails), PhoneNumbers: mvsFromDoc(d.PhoneNumbers), IMs: mvsFromDoc(d.IMs),
-		Photos: mvsFromDoc(d.Photos), Entitlements: mvsFromDoc(d.Entitlements), Roles: mvsFromDoc(d.Roles),
-		X509Certificates: mvsFromDoc(d.X509Certificates), Extensions: d.Extensions,
-	}
-	if d.Name != nil {
-		u.Name = (*scim.Name)(d.Name)
-	}
-	if len(d.Addresses) > 0 {
-		u.Addresses = make([]scim.Address, len(d.Addresses))
-		for i, a := range d.Addresses {
-			u.Addresses[i] = scim.Address(a)
-		}
-	}
-	if e := d.Enterprise; e != nil {
-		u.Enterprise = &scim.EnterpriseUser{EmployeeNumber: e.EmployeeNumber, CostCenter: e.CostCenter,
-			Organization: e.Organization, Division: e.Division, Department: e.Department}
-		if e.Manager != nil {
-			u.Enterprise.Manager = (*scim.Manager)(e.Manager)
-		}
-	}
-	return nil
-}
-
 func encodeGroup(g *scim.Group) ([]byte, error) {
 	return marshal(groupDoc{ExternalID: g.ExternalID, DisplayName: g.DisplayName, Extensions: g.Extensions})
-}
-
-func decodeGroup(b []byte, g *scim.Group) error {
-	var d groupDoc
-	if err := unmarshal(b, &d); err != nil {
-		return err
-	}
-	*g = scim.Group{ExternalID: d.ExternalID, DisplayName: d.DisplayName, Extensions: d.Extensions}
-	return nil
 }
 
 func marshal(v any) ([]byte, error) {
@@ -193,12 +141,6 @@ func marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
-}
-
-func unmarshal(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec.Decode(v)
 }
 
 // The search column is a flat JSON object of comparison keys, computed in
