@@ -90,12 +90,7 @@ func (s *store) recordSQLite(ctx context.Context, tx querier, tenant string, evs
 	ins.sql("INSERT INTO scim_events (tenant, id, time, type, resource_type, resource_id, data, snapshot) VALUES ")
 	for i := range evs {
 		e := &evs[i]
-		data, err := json.Marshal(&eventData{
-			ExternalID:        e.ExternalID,
-			Version:           e.Version,
-			ChangedAttributes: e.ChangedAttributes,
-			MemberIDs:         e.MemberIDs,
-		})
+		data, err := appendEventFields(nil, e)
 		if err != nil {
 			return err
 		}
@@ -221,4 +216,79 @@ func pruneSQLite(ctx context.Context, tx querier, d Dialect, tenant string, befo
 		return 0, err
 	}
 	return n, nil
+}
+
+// appendEventFields appends to b the JSON of eventData for e without the
+// snapshot: what json.Marshal writes, written directly, since it is done
+// for every recording write.
+func appendEventFields(b []byte, e *scim.Event) ([]byte, error) {
+	b = append(b, '{')
+	sep := false
+	name := func(n string) {
+		if sep {
+			b = append(b, ',')
+		}
+		sep = true
+		b = append(b, '"')
+		b = append(b, n...)
+		b = append(b, '"', ':')
+	}
+	var err error
+	list := func(l []string) {
+		b = append(b, '[')
+		for i, v := range l {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSONString(b, v); err != nil {
+				return
+			}
+		}
+		b = append(b, ']')
+	}
+	if e.ExternalID != "" {
+		name("externalId")
+		if b, err = appendJSONString(b, e.ExternalID); err != nil {
+			return nil, err
+		}
+	}
+	if e.Version != "" {
+		name("version")
+		if b, err = appendJSONString(b, e.Version); err != nil {
+			return nil, err
+		}
+	}
+	if len(e.ChangedAttributes) > 0 {
+		name("changedAttributes")
+		if list(e.ChangedAttributes); err != nil {
+			return nil, err
+		}
+	}
+	if len(e.MemberIDs) > 0 {
+		name("memberIds")
+		if list(e.MemberIDs); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string: printable ASCII is copied
+// (with '"' and '\\' escaped), anything else goes through json.Marshal.
+func appendJSONString(b []byte, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&' {
+			q, err := json.Marshal(s)
+			return append(b, q...), err
+		}
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			b = append(b, '\\', c)
+		} else {
+			b = append(b, c)
+		}
+	}
+	return append(b, '"'), nil
 }
