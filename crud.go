@@ -28,7 +28,7 @@ func create[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *
 		return
 	}
 	h.endChange(ctx, change, written(created))
-	writeResource(h, w, r, rt, http.StatusCreated, created, h.projection(r, rt))
+	writeWritten(h, w, r, rt, http.StatusCreated, created, h.projection(r, rt), change)
 }
 
 func get[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, store Store[R], id string) {
@@ -103,7 +103,7 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 			return
 		}
 		h.endChange(cctx, change, written(stored))
-		writeResource(h, w, r, rt, http.StatusOK, stored, h.projection(r, rt))
+		writeWritten(h, w, r, rt, http.StatusOK, stored, h.projection(r, rt), change)
 		return
 	}
 }

@@ -36,6 +36,32 @@ type Change struct {
 
 	called bool
 	events []Event
+
+	// snap is the snapshot the events hold of snapOf, the user they were
+	// built from, at version snapVersion: what a response in the default
+	// projection shows of it (see writeWritten).
+	snap        []byte
+	snapOf      *User
+	snapVersion string
+}
+
+// userSnapshot renders u for an event, and remembers it for the response.
+func (c *Change) userSnapshot(u *User) []byte {
+	b := c.enc.user(u)
+	c.snap, c.snapOf, c.snapVersion = b, u, u.Meta.Version
+	return b
+}
+
+// bodyFor returns the snapshot the write's events hold of res, if res is
+// the user they were built from and still at that version, or nil.
+func (c *Change) bodyFor(res any) []byte {
+	if c == nil || c.snapOf == nil {
+		return nil
+	}
+	if u, ok := res.(*User); !ok || u != c.snapOf || u.Meta.Version != c.snapVersion {
+		return nil
+	}
+	return c.snap
 }
 
 // eventEncoder renders snapshots in the API's JSON form.
@@ -94,7 +120,7 @@ func (c *Change) build(w Written) []Event {
 		add(Event{Type: t, ResourceType: typ, ResourceID: id, ExternalID: ext, Snapshot: snap})
 	case changeCreate:
 		if u := w.User; u != nil {
-			add(Event{Type: EventUserCreated, ResourceType: "User", ResourceID: u.ID, ExternalID: u.ExternalID, Version: u.Meta.Version, Snapshot: c.enc.user(u)})
+			add(Event{Type: EventUserCreated, ResourceType: "User", ResourceID: u.ID, ExternalID: u.ExternalID, Version: u.Meta.Version, Snapshot: c.userSnapshot(u)})
 		} else if g := w.Group; g != nil {
 			add(Event{Type: EventGroupCreated, ResourceType: "Group", ResourceID: g.ID, ExternalID: g.ExternalID, Version: g.Meta.Version, Snapshot: c.enc.group(g)})
 			if ids := memberIDs(g.Members); len(ids) > 0 {
@@ -104,7 +130,7 @@ func (c *Change) build(w Written) []Event {
 	case changeReplace:
 		if u := w.User; u != nil {
 			old, _ := c.old.(*User)
-			snap := c.enc.user(u)
+			snap := c.userSnapshot(u)
 			base := Event{ResourceType: "User", ResourceID: u.ID, ExternalID: u.ExternalID, Version: u.Meta.Version, Snapshot: snap}
 			if was, is := isActive(old), isActive(u); was && !is {
 				e := base
@@ -115,14 +141,7 @@ func (c *Change) build(w Written) []Event {
 				e.Type = EventUserReactivated
 				add(e)
 			}
-			var before map[string]any
-			if old != nil {
-				before = userToDoc(old)
-				before["password"] = old.Password
-			}
-			after := userToDoc(u)
-			after["password"] = u.Password
-			if paths := changedPaths(before, after); len(paths) > 0 {
+			if paths := userChangedPaths(old, u); len(paths) > 0 {
 				e := base
 				e.Type = EventUserUpdated
 				e.ChangedAttributes = paths

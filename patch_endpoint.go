@@ -174,6 +174,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 			}
 		}
 		result := cur
+		var change *Change
 		if changed {
 			next := fromDoc[R](ndoc)
 			setID(next, id)
@@ -187,7 +188,8 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 					return
 				}
 			}
-			cctx, change := h.beginChange(h.writeContext(ctx, rt), r, changeReplace, rt, any(cur))
+			var cctx context.Context
+			cctx, change = h.beginChange(h.writeContext(ctx, rt), r, changeReplace, rt, any(cur))
 			if keepMembers {
 				var g *Group
 				g, err = h.memberPreserver.ReplaceKeepingMembers(cctx, any(next).(*Group), curVer)
@@ -220,7 +222,7 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 				return
 			}
 		}
-		writeResource(h, w, r, rt, http.StatusOK, result, p)
+		writeWritten(h, w, r, rt, http.StatusOK, result, p, change)
 		return
 	}
 }

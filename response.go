@@ -67,6 +67,21 @@ func writeResource[R Resource](h *handler, w http.ResponseWriter, r *http.Reques
 	bufPool.Put(bp)
 }
 
+// writeWritten is writeResource for the resource a write returned. When
+// the write's events rendered it already, as a user's snapshot, and the
+// response shows the default projection, which is what a snapshot shows,
+// that rendering is the body: the same bytes, encoded once.
+func writeWritten[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *resourceType, status int, res *R, p *projection, c *Change) {
+	if b := c.bodyFor(any(res)); b != nil && rt == h.userRT && p == rt.keptProjection {
+		if status == http.StatusCreated {
+			w.Header().Set("Location", h.baseURL(r)+rt.endpoint+"/"+pathSegment(idOf(res)))
+		}
+		writeBody(w, status, b, metaOf(res).Version)
+		return
+	}
+	writeResource(h, w, r, rt, status, res, p)
+}
+
 func writeNoContent(w http.ResponseWriter, version string) {
 	if version != "" {
 		w.Header().Set("ETag", version)

@@ -303,7 +303,7 @@ func TestBlocksMigration(t *testing.T) {
 				require.NoError(t, err, s)
 			}
 			var version int
-			require.NoError(t, db.QueryRowContext(ctx, "SELECT MAX(version) FROM scim_schema_migrations").Scan(&version))
+			require.NoError(t, db.QueryRowContext(ctx, "SELECT MAX(version) FROM scim_schema_migrations WHERE version <= 6").Scan(&version))
 			require.Equal(t, 5, version)
 			tenants := []string{"one", "two"}
 			seedInterleaved(t, db, d, tenants, "filler", 5, 30, 4000)
@@ -311,7 +311,7 @@ func TestBlocksMigration(t *testing.T) {
 			require.NoError(t, err)
 
 			require.NoError(t, sqlstore.Migrate(ctx, db, d))
-			require.NoError(t, db.QueryRowContext(ctx, "SELECT MAX(version) FROM scim_schema_migrations").Scan(&version))
+			require.NoError(t, db.QueryRowContext(ctx, "SELECT MAX(version) FROM scim_schema_migrations WHERE version <= 6").Scan(&version))
 			require.Equal(t, 6, version)
 			// Migrating again changes nothing.
 			require.NoError(t, sqlstore.Migrate(ctx, db, d))

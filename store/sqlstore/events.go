@@ -26,8 +26,8 @@ import (
 // (as it would with a database sequence, whose values are not handed out
 // in commit order). The price is that a tenant's writes serialise for the
 // last statements of their transactions. That is PostgreSQL; SQLite has
-// one writer at a time anyway, so there a write numbers its events after
-// the tenant's newest event, which pruning always keeps.
+// one writer at a time anyway, so there one sequence numbers the events of
+// all tenants (see events_sqlite.go).
 
 // DefaultEventRetention is how long [New]'s stores keep events unless told
 // otherwise with [WithEventRetention].
@@ -108,14 +108,17 @@ func (s *store) change(ctx context.Context) *scim.Change {
 }
 
 // record writes evs, the events of the write that tx makes, with their
-// cursors. It is the write's last statements: on PostgreSQL one statement
-// a hundred events (counter, notification and rows), on SQLite two (the
-// newest cursor, the rows).
+// cursors. It is the write's last statements: one statement a hundred
+// events (on PostgreSQL counter, notification and rows; on SQLite the
+// rows).
 func (s *store) record(ctx context.Context, tx querier, tenant string, evs []scim.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
 	err := inChunks(evs, 100, func(evs []scim.Event) error {
+		if _, ok := s.d.(sqlite); ok {
+			return s.recordSQLite(ctx, tx, tenant, evs)
+		}
 		n := int64(len(evs))
 		rows := make([]string, len(evs))
 		for i := range evs {
@@ -156,28 +159,6 @@ func (s *store) record(ctx context.Context, tx querier, tenant string, evs []sci
 				last = max(last, seq)
 			}
 			if err := seqs.Err(); err != nil {
-				return err
-			}
-		} else {
-			// SQLite has one writer at a time, and this transaction has
-			// written already, so it holds the lock: the newest cursor
-			// cannot change before it commits. (Pruning keeps the newest
-			// event, so cursors are never reused.)
-			q.sql("SELECT COALESCE(MAX(seq), 0) + ").arg(n).sql(" FROM scim_events WHERE tenant = ").arg(tenant)
-			if err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&last); err != nil {
-				return err
-			}
-			ins := &sqlBuf{d: s.d}
-			ins.sql("INSERT INTO scim_events (tenant, seq, id, time, type, resource_type, resource_id, data) VALUES ")
-			for i := range evs {
-				e := &evs[i]
-				if i > 0 {
-					ins.sql(", ")
-				}
-				ins.sql("(").arg(tenant).sql(", ").arg(last - n + 1 + int64(i)).sql(", ").arg(e.ID).sql(", ").arg(s.d.timeArg(e.Time))
-				ins.sql(", ").arg(string(e.Type)).sql(", ").arg(e.ResourceType).sql(", ").arg(e.ResourceID).sql(", ").arg(rows[i]).sql(")")
-			}
-			if _, err := tx.ExecContext(ctx, ins.String(), ins.args...); err != nil {
 				return err
 			}
 		}
@@ -234,6 +215,9 @@ func encodeEventData(e *scim.Event) (string, error) {
 // would have to update; times follow cursors closely, as both follow
 // commits.
 func prune(ctx context.Context, tx querier, d Dialect, tenant string, before time.Time) (int64, error) {
+	if _, ok := d.(sqlite); ok {
+		return pruneSQLite(ctx, tx, d, tenant, before)
+	}
 	del := &sqlBuf{d: d}
 	del.sql("DELETE FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND seq < COALESCE(")
 	del.sql("(SELECT seq FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND time >= ").arg(d.timeArg(before))
@@ -290,6 +274,9 @@ func (s *store) readEvents(ctx context.Context, after int64, limit int) ([]scim.
 	if limit <= 0 {
 		return nil, nil
 	}
+	if _, ok := s.d.(sqlite); ok {
+		return s.readEventsSQLite(ctx, after, limit)
+	}
 	tenant := s.tenant(ctx)
 	q := &sqlBuf{d: s.d}
 	q.sql("SELECT seq, id, time, type, resource_type, resource_id, data FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND seq > ").arg(after)
@@ -335,6 +322,9 @@ func expired(after int64) error {
 }
 
 func (s *store) lastCursor(ctx context.Context) (int64, error) {
+	if _, ok := s.d.(sqlite); ok {
+		return s.lastCursorSQLite(ctx)
+	}
 	q := &sqlBuf{d: s.d}
 	q.sql("SELECT COALESCE(MAX(seq), 0) FROM scim_events WHERE tenant = ").arg(s.tenant(ctx))
 	var last int64
@@ -369,6 +359,16 @@ func (s *store) saveCursor(ctx context.Context, consumer string, cursor int64) e
 // to prune on its own schedule too.
 func (us *UserStore) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
 	s := us.s
+	if _, ok := s.d.(sqlite); ok {
+		// Deleting and marking what was deleted go together.
+		var n int64
+		err := s.write(ctx, func(tx querier) error {
+			var err error
+			n, err = prune(ctx, tx, s.d, s.tenant(ctx), before.UTC())
+			return err
+		})
+		return n, err
+	}
 	return prune(ctx, s.conn(), s.d, s.tenant(ctx), before.UTC())
 }
 

@@ -168,7 +168,7 @@ var sqliteMigrations = []migration{{version: 1, stmts: []string{
 	FOREIGN KEY (tenant, group_id) REFERENCES scim_groups (tenant, id) ON DELETE CASCADE
 )`,
 	`CREATE INDEX scim_group_members_member ON scim_group_members (tenant, member_key)`,
-}}, sqliteConnectionsMigration, groupNamesMigration(false), sqliteEventsMigration, sqliteRequestLogMigration, sqliteBlocksMigration}
+}}, sqliteConnectionsMigration, groupNamesMigration(false), sqliteEventsMigration, sqliteRequestLogMigration, sqliteBlocksMigration, sqliteEventLogMigration}
 
 // groupNamesMigration is version 3: unique group displayNames per tenant
 // (see GroupStore.EnforcesUniqueGroupDisplayNames). A group written while
