@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -14,7 +15,9 @@ import (
 // BenchmarkEventsConcurrentPost: 16 clients create users of one tenant on
 // PostgreSQL through the handler, with events recorded and without; it
 // reports requests per second. Recording must not make a tenant's writes
-// wait for each other's commits.
+// wait for each other's commits. In events+reader a reader reads the feed
+// alongside as fast as events come (a consumer woken by every commit):
+// each read makes the tenant's writers wait for the commits in flight.
 //
 //	go test ./store/sqlstore -run '^$' -bench BenchmarkEventsConcurrentPost -benchtime 3000x
 func BenchmarkEventsConcurrentPost(b *testing.B) {
@@ -22,8 +25,9 @@ func BenchmarkEventsConcurrentPost(b *testing.B) {
 	db := postgresPool(b)
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
-	for _, events := range []bool{false, true} {
-		b.Run(onOff(events), func(b *testing.B) {
+	for _, mode := range []string{"no-events", "events", "events+reader"} {
+		events := mode != "no-events"
+		b.Run(mode, func(b *testing.B) {
 			tenant := "bench-conc-" + uniquePrefix()
 			opts := []sqlstore.Option{sqlstore.WithPartition(func(context.Context) string { return tenant })}
 			if !events {
@@ -32,6 +36,31 @@ func BenchmarkEventsConcurrentPost(b *testing.B) {
 			users, groups := sqlstore.New(db, sqlstore.Postgres, opts...)
 			h := scim.NewHandler(users, groups, scim.WithoutAuthentication())
 			var n atomic.Int64
+			if mode == "events+reader" {
+				stop, done := make(chan struct{}), make(chan struct{})
+				defer func() { close(stop); <-done }()
+				go func() {
+					defer close(done)
+					after := int64(0)
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						evs, err := users.Events(context.Background(), after, 100)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						if len(evs) == 0 {
+							time.Sleep(time.Millisecond)
+							continue
+						}
+						after = evs[len(evs)-1].Cursor
+					}
+				}()
+			}
 			b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,4 +179,64 @@ func TestEventsExpiryWithGaps(t *testing.T) {
 	got, err = users.Events(ctxA, last, 10)
 	require.NoError(t, err, "LastCursor is never expired")
 	require.Empty(t, got)
+}
+
+// Migration 7 on a database whose events were numbered by the per-tenant
+// counters: new cursors exceed every old one in every tenant, a tenant whose
+// oldest events were pruned keeps expiring the cursors before its oldest,
+// and one that lost none expires nothing.
+func TestEventsSequenceMigration(t *testing.T) {
+	dsn := os.Getenv(postgresEnv)
+	if dsn == "" {
+		t.Skipf("PostgreSQL tests skipped: set %s", postgresEnv)
+	}
+	db, _, cleanup, err := createPostgresDB(dsn)
+	require.NoError(t, err)
+	t.Cleanup(cleanup)
+	ctx := context.Background()
+	for _, s := range []string{
+		`DROP TABLE scim_event_pruned`, `DROP SEQUENCE scim_event_seq`,
+		`CREATE TABLE scim_event_counters (tenant TEXT COLLATE "C" PRIMARY KEY, seq BIGINT NOT NULL)`,
+		`DELETE FROM scim_schema_migrations WHERE version = 7`,
+	} {
+		_, err := db.ExecContext(ctx, s)
+		require.NoError(t, err, s)
+	}
+	// Tenant "pruned" had events 1 to 7 and kept 5 to 7; "whole" has 1 to
+	// 3; "busy" counted to 40 and kept its newest.
+	rows := map[string][]int64{"pruned": {5, 6, 7}, "whole": {1, 2, 3}, "busy": {40}}
+	for tenant, seqs := range rows {
+		for _, seq := range seqs {
+			_, err := db.ExecContext(ctx, `INSERT INTO scim_events (tenant, seq, id, time, type, resource_type, resource_id, data)
+VALUES ($1, $2, $3, now(), 'user.created', 'User', 'u', '{}')`, tenant, seq, scim.NewID())
+			require.NoError(t, err)
+		}
+		_, err := db.ExecContext(ctx, `INSERT INTO scim_event_counters (tenant, seq) VALUES ($1, $2)`, tenant, seqs[len(seqs)-1])
+		require.NoError(t, err)
+	}
+	require.NoError(t, sqlstore.Migrate(ctx, db, sqlstore.Postgres))
+	var counters int
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_class WHERE relname = 'scim_event_counters'`).Scan(&counters))
+	assert.Zero(t, counters, "the counters are gone")
+
+	users, groups := sqlstore.New(db, sqlstore.Postgres)
+	ctxOf := func(tenant string) context.Context { return scim.ContextWithTenant(ctx, tenant) }
+	_, err = users.Events(ctxOf("pruned"), 3, 10)
+	require.ErrorIs(t, err, scim.ErrCursorExpired)
+	evs, err := users.Events(ctxOf("pruned"), 4, 10)
+	require.NoError(t, err)
+	require.Len(t, evs, 3)
+	evs, err = users.Events(ctxOf("whole"), 0, 10)
+	require.NoError(t, err)
+	require.Len(t, evs, 3)
+	assert.Equal(t, int64(7), must[int64](t)(users.LastCursor(ctxOf("pruned"))))
+
+	h := scim.NewHandler(users, groups, scim.WithoutAuthentication())
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/Users", strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"after"}`)).WithContext(ctxOf("whole")))
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	evs, err = users.Events(ctxOf("whole"), 3, 10)
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	assert.Greater(t, evs[0].Cursor, int64(40), "above every old cursor of every tenant")
 }
