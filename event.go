@@ -59,10 +59,14 @@ type Event struct {
 	// ID is unique for every event: a consumer that may see an event twice
 	// (delivery is at least once) skips one it has already handled.
 	ID string `json:"id"`
-	// Cursor orders the events of a tenant: each event's is greater than
-	// that of every event of the tenant recorded before it, in the order
-	// the changes committed. It is 0 for an event that no store recorded
-	// (delivered only to a [WithEventSink] function).
+	// Cursor orders the events of a tenant, in the order the changes
+	// committed: each event's is greater than that of every event of the
+	// tenant whose change committed before this one's was recorded, at the
+	// end of its transaction, so every earlier change of the same resource
+	// and every change this one could see comes first; two changes that
+	// commit at the same time may come in either order. Cursors may have
+	// gaps. It is 0 for an event that no store recorded (delivered only to
+	// a [WithEventSink] function).
 	Cursor int64 `json:"cursor"`
 	// Time is when the handler built the event, in UTC, to the
 	// microsecond (as precise as databases keep a time).

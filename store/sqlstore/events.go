@@ -18,16 +18,15 @@ import (
 // scim_events in its own transaction, so after any crash an event exists
 // if and only if its change committed.
 //
-// Cursors come from a per-tenant counter row (scim_event_counters) that the
-// write increments just before committing. The row lock it takes is held
-// until the commit, so the tenant's next write gets the next cursor only
-// after this one committed: cursors are gapless and in commit order, and a
-// reader that reads "cursor > last" never skips an event that commits late
-// (as it would with a database sequence, whose values are not handed out
-// in commit order). The price is that a tenant's writes serialise for the
-// last statements of their transactions. That is PostgreSQL; SQLite has
-// one writer at a time anyway, so there one sequence numbers the events of
-// all tenants (see events_sqlite.go).
+// Cursors increase in the order the changes commit wherever that order
+// can be observed, and a reader that reads "cursor > last" never skips an
+// event that commits late. On PostgreSQL they come from one sequence and a
+// per-tenant advisory lock orders readers after the writers that hold a
+// cursor (events_postgres.go), so a tenant's writers commit concurrently.
+// SQLite has one writer at a time, so there the rowid of one table numbers
+// the events of all tenants (events_sqlite.go). On both, a tenant's
+// cursors can have gaps, and a per-tenant pruning mark tells a reader that
+// events after its cursor expired.
 
 // DefaultEventRetention is how long [New]'s stores keep events unless told
 // otherwise with [WithEventRetention].
@@ -96,6 +95,7 @@ type eventState struct {
 	writes atomic.Int64 // recording writes, for pruning
 	mu     sync.Mutex
 	wake   map[string]chan struct{} // by tenant
+	pg     pgNotifier
 }
 
 // change returns the Change of a write made with ctx, or nil when the
@@ -109,8 +109,7 @@ func (s *store) change(ctx context.Context) *scim.Change {
 
 // record writes evs, the events of the write that tx makes, with their
 // cursors. It is the write's last statements: one statement a hundred
-// events (on PostgreSQL counter, notification and rows; on SQLite the
-// rows).
+// events (on PostgreSQL lock, cursors and rows; on SQLite the rows).
 func (s *store) record(ctx context.Context, tx querier, tenant string, evs []scim.Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -119,7 +118,6 @@ func (s *store) record(ctx context.Context, tx querier, tenant string, evs []sci
 		if _, ok := s.d.(sqlite); ok {
 			return s.recordSQLite(ctx, tx, tenant, evs)
 		}
-		n := int64(len(evs))
 		rows := make([]string, len(evs))
 		for i := range evs {
 			data, err := encodeEventData(&evs[i])
@@ -128,42 +126,12 @@ func (s *store) record(ctx context.Context, tx querier, tenant string, evs []sci
 			}
 			rows[i] = data
 		}
-		q := &sqlBuf{d: s.d}
-		var last int64
-		if _, ok := s.d.(postgres); ok {
-			// The notification is sent when the transaction commits.
-			q.sql("WITH c AS (INSERT INTO scim_event_counters (tenant, seq) VALUES (").arg(tenant).sql(", ").arg(n)
-			q.sql(") ON CONFLICT (tenant) DO UPDATE SET seq = scim_event_counters.seq + excluded.seq RETURNING seq")
-			q.sql("), n AS (SELECT pg_notify('scim_events', ").arg(tenant).sql("))")
-			q.sql(" INSERT INTO scim_events (tenant, seq, id, time, type, resource_type, resource_id, data)")
-			q.sql(" SELECT ").arg(tenant).sql(", c.seq - ").arg(n).sql(" + v.k, v.id, v.time, v.type, v.rt, v.rid, v.data FROM c, n, (VALUES ")
-			for i := range evs {
-				e := &evs[i]
-				if i > 0 {
-					q.sql(", ")
-				}
-				q.sql("(").arg(int64(i + 1)).sql("::bigint, ").arg(e.ID).sql(", ").arg(e.Time).sql("::timestamptz, ").arg(string(e.Type))
-				q.sql(", ").arg(e.ResourceType).sql(", ").arg(e.ResourceID).sql(", ").arg(rows[i]).sql(")")
-			}
-			q.sql(") AS v(k, id, time, type, rt, rid, data) RETURNING seq")
-			seqs, err := tx.QueryContext(ctx, q.String(), q.args...)
-			if err != nil {
-				return err
-			}
-			defer seqs.Close()
-			for seqs.Next() {
-				var seq int64
-				if err := seqs.Scan(&seq); err != nil {
-					return err
-				}
-				last = max(last, seq)
-			}
-			if err := seqs.Err(); err != nil {
-				return err
-			}
+		cursors, err := s.pgRecord(ctx, tx, tenant, evs, rows)
+		if err != nil {
+			return err
 		}
 		for i := range evs {
-			evs[i].Cursor = last - n + 1 + int64(i)
+			evs[i].Cursor = cursors[i]
 			evs[i].Tenant = tenant
 		}
 		return nil
@@ -208,25 +176,24 @@ func encodeEventData(e *scim.Event) (string, error) {
 }
 
 // prune deletes the tenant's events recorded before before, except the
-// newest, which holds the tenant's last cursor (SQLite numbers the next
-// events from it; a reader learns from it that older ones expired). Events are
-// found by cursor (the primary key) from the oldest up to the first that
-// is recent enough, rather than through an index on time that every write
-// would have to update; times follow cursors closely, as both follow
-// commits.
+// newest, so that LastCursor never goes back. Events are found by cursor
+// from the oldest up to the first that is recent enough, rather than
+// through an index on time that every write would have to update; times
+// follow cursors closely, as both follow commits. Each dialect also notes
+// the greatest cursor it deleted, the tenant's pruning mark, from which a
+// reader learns that events after its cursor expired (pgPrune,
+// pruneSQLite).
 func prune(ctx context.Context, tx querier, d Dialect, tenant string, before time.Time) (int64, error) {
 	if _, ok := d.(sqlite); ok {
 		return pruneSQLite(ctx, tx, d, tenant, before)
 	}
-	del := &sqlBuf{d: d}
+	return pgPrune(ctx, tx, d, tenant, before)
+}
+
+func pruneDelete(del *sqlBuf, tenant string, before time.Time) {
 	del.sql("DELETE FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND seq < COALESCE(")
-	del.sql("(SELECT seq FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND time >= ").arg(d.timeArg(before))
+	del.sql("(SELECT seq FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND time >= ").arg(del.d.timeArg(before))
 	del.sql(" ORDER BY seq LIMIT 1), (SELECT MAX(seq) FROM scim_events WHERE tenant = ").arg(tenant).sql("))")
-	res, err := tx.ExecContext(ctx, del.String(), del.args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
 }
 
 // committed wakes this process's readers of tenant's feed after a write
@@ -234,6 +201,9 @@ func prune(ctx context.Context, tx querier, d Dialect, tenant string, before tim
 func (s *store) committed(ch *scim.Change, tenant string) {
 	if ch != nil {
 		s.wake(tenant)
+		if _, ok := s.d.(postgres); ok {
+			s.pgCommitted(tenant)
+		}
 	}
 }
 
@@ -277,44 +247,18 @@ func (s *store) readEvents(ctx context.Context, after int64, limit int) ([]scim.
 	if _, ok := s.d.(sqlite); ok {
 		return s.readEventsSQLite(ctx, after, limit)
 	}
-	tenant := s.tenant(ctx)
-	q := &sqlBuf{d: s.d}
-	q.sql("SELECT seq, id, time, type, resource_type, resource_id, data FROM scim_events WHERE tenant = ").arg(tenant).sql(" AND seq > ").arg(after)
-	q.sql(" ORDER BY seq LIMIT ").arg(limit)
-	rows, err := s.conn().QueryContext(ctx, q.String(), q.args...)
-	if err != nil {
-		return nil, err
+	return s.pgReadEvents(ctx, s.tenant(ctx), after, limit)
+}
+
+// decodeEvent makes the event of a row of scim_events.
+func decodeEvent(seq int64, tenant, id string, at time.Time, typ, rt, rid, data string) (scim.Event, error) {
+	var e scim.Event
+	if err := json.Unmarshal([]byte(data), &e); err != nil {
+		return e, fmt.Errorf("sqlstore: event %d: %w", seq, err)
 	}
-	defer rows.Close()
-	var out []scim.Event
-	for rows.Next() {
-		var (
-			seq                    int64
-			id, typ, rt, rid, data string
-			at                     dbTime
-		)
-		if err := rows.Scan(&seq, &id, &at, &typ, &rt, &rid, &data); err != nil {
-			return nil, err
-		}
-		var e scim.Event
-		if err := json.Unmarshal([]byte(data), &e); err != nil {
-			return nil, fmt.Errorf("sqlstore: event %d: %w", seq, err)
-		}
-		e.ID, e.Time, e.Type, e.ResourceType, e.ResourceID = id, at.t, scim.EventType(typ), rt, rid
-		e.Cursor, e.Tenant = seq, tenant
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// Cursors are gapless, so a first event that does not follow after
-	// means that those in between were deleted.
-	if len(out) > 0 && out[0].Cursor != after+1 {
-		return nil, expired(after)
-	}
-	// With no event after the cursor there is nothing new: pruning keeps
-	// the newest event, so events after the cursor cannot all be gone.
-	return out, nil
+	e.ID, e.Time, e.Type, e.ResourceType, e.ResourceID = id, at, scim.EventType(typ), rt, rid
+	e.Cursor, e.Tenant = seq, tenant
+	return e, nil
 }
 
 func expired(after int64) error {
@@ -325,11 +269,7 @@ func (s *store) lastCursor(ctx context.Context) (int64, error) {
 	if _, ok := s.d.(sqlite); ok {
 		return s.lastCursorSQLite(ctx)
 	}
-	q := &sqlBuf{d: s.d}
-	q.sql("SELECT COALESCE(MAX(seq), 0) FROM scim_events WHERE tenant = ").arg(s.tenant(ctx))
-	var last int64
-	err := s.conn().QueryRowContext(ctx, q.String(), q.args...).Scan(&last)
-	return last, err
+	return s.pgLastCursor(ctx, s.tenant(ctx))
 }
 
 func (s *store) loadCursor(ctx context.Context, consumer string) (int64, error) {
@@ -410,9 +350,11 @@ func (gs *GroupStore) EventsNotify(ctx context.Context) <-chan struct{} { return
 // Listen wakes this process's feed readers ([UserStore.EventsNotify]) when
 // any process sharing the PostgreSQL database commits events: it LISTENs
 // on conn, a connection of its own that the application opened with
-// pgx.Connect (not one of the pool's), for the notifications every
-// recording write sends at commit (channel scim_events, payload the
-// tenant). It returns when ctx is done or the connection fails; the
+// pgx.Connect (not one of the pool's), for the notifications that every
+// process sends just after its recording writes commit (channel
+// scim_events, payload the tenant; several writes share one). A process
+// that dies between a commit and its notification wakes no one: readers
+// find those events at their next poll. It returns when ctx is done or the connection fails; the
 // application closes conn. A tenant's notification wakes readers of that
 // partition key, so it suits stores made with the same [WithPartition].
 func (us *UserStore) Listen(ctx context.Context, conn *pgx.Conn) error {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,7 +168,9 @@ func checkConsumerSurvivesKill(t *testing.T, db *sql.DB, d sqlstore.Dialect, spe
 	users, _ := sqlstore.New(db, d, sqlstore.WithPartition(func(context.Context) string { return tenant }))
 	last, err := users.LastCursor(context.Background())
 	require.NoError(t, err)
-	require.Greater(t, last, int64(100))
+	cursors := feedCursors(t, users)
+	require.Greater(t, len(cursors), 100)
+	require.Equal(t, cursors[len(cursors)-1], last)
 	handled := map[int64]bool{}
 	note := func(lines []string) {
 		for _, l := range lines {
@@ -176,7 +179,7 @@ func checkConsumerSurvivesKill(t *testing.T, db *sql.DB, d sqlstore.Dialect, spe
 			handled[n] = true
 		}
 	}
-	stopAt := last/3 + 3
+	stopAt := cursors[len(cursors)/3+2] // PostgreSQL's cursors have gaps
 	note(runAndKillAt(t, fmt.Sprintf("consume|%d|%s", stopAt, spec), fmt.Sprintf("h %d", stopAt)))
 	saved, err := users.LoadCursor(context.Background(), "crash")
 	require.NoError(t, err)
@@ -185,9 +188,28 @@ func checkConsumerSurvivesKill(t *testing.T, db *sql.DB, d sqlstore.Dialect, spe
 	note(lines)
 	first, err := strconv.ParseInt(strings.TrimPrefix(lines[0], "h "), 10, 64)
 	require.NoError(t, err)
-	require.Equal(t, saved+1, first, "the restarted consumer resumes after its saved cursor")
-	for c := int64(1); c <= last; c++ {
+	i := slices.Index(cursors, saved)
+	require.GreaterOrEqual(t, i, 0, "the saved cursor %d is an event's", saved)
+	require.Equal(t, cursors[i+1], first, "the restarted consumer resumes after its saved cursor")
+	for _, c := range cursors {
 		require.True(t, handled[c], "event %d was handled", c)
+	}
+}
+
+// feedCursors returns the cursors of every event of the store's tenant.
+func feedCursors(t *testing.T, users *sqlstore.UserStore) []int64 {
+	var out []int64
+	after := int64(0)
+	for {
+		evs, err := users.Events(context.Background(), after, 500)
+		require.NoError(t, err)
+		if len(evs) == 0 {
+			return out
+		}
+		for _, e := range evs {
+			out = append(out, e.Cursor)
+		}
+		after = out[len(out)-1]
 	}
 }
 
@@ -246,8 +268,8 @@ func checkCrashConsistency(t *testing.T, db *sql.DB, d sqlstore.Dialect, tenant 
 	ctx := context.Background()
 	users, groups := sqlstore.New(db, d, sqlstore.WithPartition(func(context.Context) string { return tenant }))
 	var all []scim.Event
-	for {
-		evs, err := users.Events(ctx, int64(len(all)), 500)
+	for after := int64(0); ; after = all[len(all)-1].Cursor {
+		evs, err := users.Events(ctx, after, 500)
 		require.NoError(t, err)
 		if len(evs) == 0 {
 			break
@@ -259,7 +281,12 @@ func checkCrashConsistency(t *testing.T, db *sql.DB, d sqlstore.Dialect, tenant 
 	versions := map[string]map[string]bool{}
 	members := map[string]map[string]bool{} // group → members per events
 	for i, e := range all {
-		require.Equal(t, int64(i+1), e.Cursor, "gapless cursors")
+		switch {
+		case d == sqlstore.SQLite:
+			require.Equal(t, int64(i+1), e.Cursor, "gapless cursors")
+		case i > 0:
+			require.Greater(t, e.Cursor, all[i-1].Cursor, "increasing cursors (PostgreSQL's have gaps)")
+		}
 		require.False(t, ids[e.ID], "unique event ids")
 		ids[e.ID] = true
 		if e.Version != "" || e.Type == scim.EventUserDeleted || e.Type == scim.EventGroupDeleted {
@@ -283,7 +310,7 @@ func checkCrashConsistency(t *testing.T, db *sql.DB, d sqlstore.Dialect, tenant 
 	}
 	last, err := users.LastCursor(ctx)
 	require.NoError(t, err)
-	require.Equal(t, int64(len(all)), last)
+	require.Equal(t, all[len(all)-1].Cursor, last)
 
 	// Every write the child got a response for has its event.
 	for _, l := range acked {
