@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,8 +29,8 @@ import (
 // stripes' (pgGroupVersion, pgGroupLastModified). Every committed change
 // adds exactly one to one of these numbers, so every committed state of a
 // group has its own version, larger than the one before. Concurrent
-// changes pick different stripes (round robin within a process) and do
-// not wait for each other.
+// changes pick different stripes (see stripePool) and do not wait for
+// each other.
 //
 // The fast path holds a FOR KEY SHARE lock on the group's row until it
 // commits (a membership INSERT takes that lock anyway, for its foreign
@@ -141,9 +142,31 @@ func lockGroup(ctx context.Context, tx querier, d Dialect, tenant, id string) er
 	return err
 }
 
-// nextStripe picks the stripe of a fast-path change: round robin, so that
-// this process's concurrent changes of one group count in different rows.
-var nextStripe atomic.Uint32
+// stripePool hands out the stripes of fast-path changes, so that this
+// process's concurrent changes count in different rows (and do not wait
+// for each other's commits) as long as there are no more of them than
+// stripes; beyond that, stripes are shared round robin.
+type stripePool struct {
+	once sync.Once
+	free chan int16
+	next atomic.Uint32
+}
+
+// take returns a stripe and the function that gives it back.
+func (p *stripePool) take() (int16, func()) {
+	p.once.Do(func() {
+		p.free = make(chan int16, versionStripes)
+		for i := range versionStripes {
+			p.free <- int16(i)
+		}
+	})
+	select {
+	case st := <-p.free:
+		return st, func() { p.free <- st }
+	default:
+		return int16(p.next.Add(1) % versionStripes), func() {}
+	}
+}
 
 // maxOneStatementMembers bounds the members a PATCH may change for
 // patchMembersFast; larger changes take the transaction.
@@ -214,7 +237,8 @@ func (gs *GroupStore) patchMembersFast(ctx context.Context, ch *scim.Change, ten
 	if len(changed) == 0 {
 		changed = append(changed, "FALSE")
 	}
-	stripe := int16(nextStripe.Add(1) % versionStripes)
+	stripe, release := s.stripes.take()
+	defer release()
 	ctes = append(ctes, "st AS (INSERT INTO scim_group_versions AS sv (tenant, group_id, stripe, n, last_modified) SELECT "+
 		tp+", "+gp+", "+q.ph(stripe)+", 1, "+q.ph(s.d.timeArg(now))+" WHERE "+strings.Join(changed, " OR ")+
 		" ON CONFLICT (tenant, group_id, stripe) DO UPDATE SET n = sv.n + 1,"+

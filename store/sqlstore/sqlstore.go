@@ -81,6 +81,7 @@ type store struct {
 	writeMu sync.Mutex
 	stmts   stmtCache
 	events  eventState
+	stripes stripePool // group_versions.go
 }
 
 // New returns a UserStore and a GroupStore on db, whose tables [Migrate]
