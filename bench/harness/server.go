@@ -51,6 +51,11 @@ var scimkitFactory *Factory
 // scimkitSQLFactory makes scimkit on sqlstore; set by servers_scimkit.go.
 var scimkitSQLFactory func(dialect, pgDSN, token string) (Server, error)
 
+// SQLEvents says whether scimkit's SQL store records provisioning events,
+// as it does by default (and so examples/server); false measures a write
+// without them.
+var SQLEvents = true
+
 // SQLFactories returns the servers of the SQL comparison (issue 15) on each
 // database: scimkit on sqlstore as examples/server runs it
 // ("scimkit-sqlite", "scimkit-postgres") and the bare SQL handler

@@ -64,7 +64,11 @@ func newScimkitSQLServer(dialect, pgDSN, token string) (Server, error) {
 		f.Close()
 		return nil, err
 	}
-	users, groups := sqlstore.New(f.db, d)
+	var opts []sqlstore.Option
+	if !SQLEvents {
+		opts = append(opts, sqlstore.WithEventRetention(0))
+	}
+	users, groups := sqlstore.New(f.db, d, opts...)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	queue := provlog.NewQueue(users.RequestLog(), provlog.WithLogger(logger))
 	h := scim.NewHandler(users, groups, scim.WithBearerToken(token), scim.WithLogger(logger), scim.WithRequestLog(queue))

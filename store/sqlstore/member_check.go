@@ -14,10 +14,11 @@ import (
 // It must run in the write transaction, before the transaction locks the
 // group's row, so that every writer takes its locks in one order (member
 // rows, then group rows) as Delete does (the deleted row, then the groups
-// it leaves). On PostgreSQL it takes a share lock on the rows it finds: a
-// concurrent Delete of one of them then either waits for this transaction
-// and removes the new membership after it, or has already deleted the row,
-// and this transaction finds nothing and refuses. A SQLite write
+// it leaves). On PostgreSQL it takes a key-share lock on the rows it
+// finds, which conflicts with their deletion and not with their updates:
+// a concurrent Delete of one of them then either waits for this
+// transaction and removes the new membership after it, or has already
+// deleted the row, and this transaction finds nothing and refuses. A SQLite write
 // transaction holds the database's write lock from its start (see
 // SQLiteDSN), so nothing can delete a member between the check and the
 // insert.
@@ -27,7 +28,7 @@ func requireMembers(ctx context.Context, tx querier, d Dialect, tenant, groupID 
 	}
 	lock := ""
 	if _, ok := d.(postgres); ok {
-		lock = " FOR SHARE"
+		lock = " FOR KEY SHARE"
 	}
 	found := make(map[string]bool, len(members))
 	rest := members

@@ -92,7 +92,7 @@ var pgMigrations = []migration{{version: 1, stmts: []string{
 	FOREIGN KEY (tenant, group_id) REFERENCES scim_groups (tenant, id) ON DELETE CASCADE
 )`,
 	`CREATE INDEX scim_group_members_member ON scim_group_members (tenant, member_key)`,
-}}, pgConnectionsMigration, groupNamesMigration(true), pgEventsMigration, pgRequestLogMigration, pgBlocksMigration, pgEventSeqMigration}
+}}, pgConnectionsMigration, groupNamesMigration(true), pgEventsMigration, pgRequestLogMigration, pgBlocksMigration, pgEventSeqMigration, pgGroupVersionsMigration}
 
 // sqliteMigrations is the SQLite schema: the PostgreSQL one with SQLite
 // types (times as fixed-width UTC text, booleans as 0/1, JSON as text).

@@ -81,6 +81,7 @@ type store struct {
 	writeMu sync.Mutex
 	stmts   stmtCache
 	events  eventState
+	stripes stripePool // group_versions.go
 }
 
 // New returns a UserStore and a GroupStore on db, whose tables [Migrate]
@@ -114,8 +115,14 @@ func (s *store) write(ctx context.Context, fn func(tx querier) error) error {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
+	return s.retry(ctx, func() error { return s.tx(ctx, fn) })
+}
+
+// retry runs fn, again a few times when PostgreSQL aborts it for a deadlock
+// or a serialisation failure between replicas.
+func (s *store) retry(ctx context.Context, fn func() error) error {
 	for attempt := 0; ; attempt++ {
-		err := s.tx(ctx, fn)
+		err := fn()
 		if err == nil || attempt == 4 || !s.d.retryable(err) {
 			return tooLong(err)
 		}

@@ -48,6 +48,7 @@ func run() error {
 		out         = flag.String("o", "", "also write the Markdown report to this file")
 		quiet       = flag.Bool("q", false, "no progress lines on stderr")
 		sqlFlag     = flag.String("sql", "", "run the SQL comparison instead (issue 15) on these databases: sqlite, postgres (comma-separated): scimkit on sqlstore against a bare SQL handler, fresh databases per round")
+		sqlEvents   = flag.Bool("sql-events", true, "with -sql: scimkit's store records provisioning events, as examples/server does by default; false measures writes without them")
 		pgDSN       = flag.String("pg", os.Getenv("SCIMKIT_POSTGRES_DSN"), "PostgreSQL server on which -sql postgres creates (and drops) its databases; default $SCIMKIT_POSTGRES_DSN")
 	)
 	flag.Parse()
@@ -88,6 +89,7 @@ func run() error {
 	scenNames := splitList(*scenFlag)
 	var factories []harness.Factory
 	if dbs := splitList(*sqlFlag); len(dbs) > 0 {
+		harness.SQLEvents = *sqlEvents
 		var err error
 		if factories, err = harness.SQLFactories(dbs, *pgDSN); err != nil {
 			return err
