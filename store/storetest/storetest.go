@@ -20,7 +20,7 @@
 // when the store has it), concurrent writers (run it with -race)
 // and, with [WithTenants], tenant isolation. A store that records events
 // ([scim.EventRecorder] and [scim.EventLog]) is checked on its feed, driven
-// through the handler: the events of each kind of write, gapless cursors,
+// through the handler: the events of each kind of write, increasing cursors,
 // pages, no event for a refused or no-op write, tenants' feeds apart, and,
 // when it has them, [scim.EventNotifier] and consumer cursors
 // ([CursorStore]).
