@@ -66,8 +66,9 @@ func replace[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt 
 	raced := h.ev.on && !im.conditional()
 	for attempt := 0; ; attempt++ {
 		// With events, a group's members before the write are needed for
-		// the membership changes.
-		old, err := store.Get(ctx, id, ReadOptions{SkipMembership: !h.ev.on || rt != h.groupRT})
+		// the membership changes, and a user's groups for the snapshot a
+		// store may build before it writes (Change.Before).
+		old, err := store.Get(ctx, id, ReadOptions{SkipMembership: !h.ev.on})
 		if err != nil {
 			h.writeError(w, r, notFoundAs(err, rt, id))
 			return

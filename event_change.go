@@ -76,6 +76,21 @@ type eventEncoder struct {
 // write changes.
 func (c *Change) ResourceType() string { return c.rt.name }
 
+// Before returns the resource as the handler read it for the write, a
+// *User or a *Group, with its membership (a user's groups, a group's
+// members) unless the write is a group PATCH that leaves the members
+// alone; nil for a create, a member PATCH, or a nil Change. For a replace
+// the handler passes its version as the write's ifVersion, so a store
+// whose row matches that version may rely on Before as the stored state:
+// sqlstore, for one, builds the events from it and writes them in the
+// same statement as the change. The store must not modify it.
+func (c *Change) Before() any {
+	if c == nil {
+		return nil
+	}
+	return c.old
+}
+
 // Events returns the events of the write, given what the store did, and
 // remembers them: the store sets their Cursor in the returned slice before
 // it commits, and the handler delivers them to a [WithEventSink] function

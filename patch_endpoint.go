@@ -135,7 +135,9 @@ func patch[R Resource](h *handler, w http.ResponseWriter, r *http.Request, rt *r
 	// members are, but a PATCH that does not touch them needs them neither
 	// read nor written when the store can keep them as they are.
 	keepMembers := rt == h.groupRT && h.memberPreserver != nil && !req.mentionsMembers(rt)
-	readOpts := ReadOptions{SkipMembership: rt == h.userRT || keepMembers}
+	// With events, a user's groups are read for the snapshot a store may
+	// build before it writes (Change.Before).
+	readOpts := ReadOptions{SkipMembership: (rt == h.userRT && !h.ev.on) || keepMembers}
 	for attempt := 0; ; attempt++ {
 		cur, err := store.Get(ctx, id, readOpts)
 		if err != nil {

@@ -118,33 +118,51 @@ func (s *store) record(ctx context.Context, tx querier, tenant string, evs []sci
 		if _, ok := s.d.(sqlite); ok {
 			return s.recordSQLite(ctx, tx, tenant, evs)
 		}
-		rows := make([]string, len(evs))
-		for i := range evs {
-			data, err := encodeEventData(&evs[i])
-			if err != nil {
-				return err
-			}
-			rows[i] = data
+		rows, err := encodeEventRows(evs)
+		if err != nil {
+			return err
 		}
 		cursors, err := s.pgRecord(ctx, tx, tenant, evs, rows)
 		if err != nil {
 			return err
 		}
-		for i := range evs {
-			evs[i].Cursor = cursors[i]
-			evs[i].Tenant = tenant
-		}
+		setCursors(evs, cursors, tenant)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if s.events.writes.Add(1)%pruneEvery == 0 {
+	if s.pruneDue() {
 		if _, err := prune(ctx, tx, s.d, tenant, s.timestamp().Add(-s.retention)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// pruneDue counts a recording write, and reports whether it is the one in
+// pruneEvery that also prunes.
+func (s *store) pruneDue() bool { return s.events.writes.Add(1)%pruneEvery == 0 }
+
+// encodeEventRows returns the data column of each event (see eventData).
+func encodeEventRows(evs []scim.Event) ([]string, error) {
+	rows := make([]string, len(evs))
+	for i := range evs {
+		data, err := encodeEventData(&evs[i])
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = data
+	}
+	return rows, nil
+}
+
+// setCursors gives evs their cursors, in order, and their tenant.
+func setCursors(evs []scim.Event, cursors []int64, tenant string) {
+	for i := range evs {
+		evs[i].Cursor = cursors[i]
+		evs[i].Tenant = tenant
+	}
 }
 
 // eventData is the JSON of an event row's data column: the fields of a

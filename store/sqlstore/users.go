@@ -160,15 +160,17 @@ func (us *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, erro
 	out.ID = id
 	out.Meta = scim.Meta{Created: now, LastModified: now, Version: etag(1)}
 	ch := s.change(ctx)
+	if s.d == Postgres && len(w.values) <= pgOneStatementRows {
+		if err := s.pgCreateUser(ctx, tenant, id, now, u, w, out, ch); err != nil {
+			return nil, err
+		}
+		s.committed(ch, tenant)
+		return out, nil
+	}
 	err = s.write(ctx, func(tx querier) error {
 		q := &sqlBuf{d: s.d}
-		q.sql("INSERT INTO scim_users (tenant, id, version, created, last_modified, user_name, user_name_key,",
-			" external_id, display_name_key, active, employee_number_key, doc, search) VALUES (")
-		q.arg(tenant).sql(", ").arg(id).sql(", 1, ").arg(s.d.timeArg(now)).sql(", ").arg(s.d.timeArg(now))
-		q.sql(", ").arg(u.UserName).sql(", ").arg(fold(u.UserName)).sql(", ").arg(nullStr(u.ExternalID))
-		q.sql(", ").arg(nullStr(fold(u.DisplayName))).sql(", ").arg(nullBool(u.Active))
-		q.sql(", ").arg(nullStr(fold(w.enterprise))).sql(", ").arg(string(w.doc)).sql(", ").arg(string(w.search))
-		q.sql(") RETURNING seq")
+		appendUserInsert(q, tenant, id, now, u, w)
+		q.sql(" RETURNING seq")
 		var seq int64
 		if err := tx.QueryRowContext(ctx, q.String(), q.args...).Scan(&seq); err != nil {
 			return conflict(err, "create user")
@@ -183,6 +185,17 @@ func (us *UserStore) Create(ctx context.Context, u *scim.User) (*scim.User, erro
 	}
 	s.committed(ch, tenant)
 	return out, nil
+}
+
+// appendUserInsert appends the INSERT of a new user's row.
+func appendUserInsert(q *sqlBuf, tenant, id string, now time.Time, u *scim.User, w *userWrite) {
+	q.sql("INSERT INTO scim_users (tenant, id, version, created, last_modified, user_name, user_name_key,",
+		" external_id, display_name_key, active, employee_number_key, doc, search) VALUES (")
+	q.arg(tenant).sql(", ").arg(id).sql(", 1, ").arg(q.d.timeArg(now)).sql(", ").arg(q.d.timeArg(now))
+	q.sql(", ").arg(u.UserName).sql(", ").arg(fold(u.UserName)).sql(", ").arg(nullStr(u.ExternalID))
+	q.sql(", ").arg(nullStr(fold(u.DisplayName))).sql(", ").arg(nullBool(u.Active))
+	q.sql(", ").arg(nullStr(fold(w.enterprise))).sql(", ").arg(string(w.doc)).sql(", ").arg(string(w.search))
+	q.sql(")")
 }
 
 // insertValues inserts the multi-valued attribute rows of a user, many rows
@@ -230,6 +243,15 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 	oneStatement := s.d == Postgres && ifVersion != ""
 	out := new(scim.User)
 	ch := s.change(ctx)
+	if s.d == Postgres && len(w.values) <= pgOneStatementRows {
+		if out, ok, err := s.pgReplaceUser(ctx, tenant, now, u, w, ifVersion, ch); ok {
+			if err != nil {
+				return nil, err
+			}
+			s.committed(ch, tenant)
+			return out, nil
+		}
+	}
 	err = s.write(ctx, func(tx querier) error {
 		var (
 			oldDoc []byte
