@@ -85,13 +85,13 @@ func TestUserWritesThroughTheHandler(t *testing.T) {
 				assert.Equal(t, w.Header().Get("ETag"), version)
 
 				for filter, n := range map[string]int{
-					`emails.value eq "ada@work.example"`:  0,
-					`emails.value eq "ada@home.example"`:  0,
-					`emails.value eq "ada@new.example"`:   1,
-					`emails.value eq "ada@other.example"`: 1,
+					`emails.value eq "ada@work.example"`:                                    0,
+					`emails.value eq "ada@home.example"`:                                    0,
+					`emails.value eq "ada@new.example"`:                                     1,
+					`emails.value eq "ada@other.example"`:                                   1,
 					`emails[type eq "work" and primary eq true].value eq "ada@new.example"`: 1,
-					`phoneNumbers pr`: 0,
-					`active eq false`: 1,
+					`phoneNumbers pr`:                                                       0,
+					`active eq false`:                                                       1,
 				} {
 					assert.Equal(t, n, found(filter), filter)
 				}
