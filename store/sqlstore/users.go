@@ -252,12 +252,15 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 			return out, nil
 		}
 	}
+	// The handler's read, when the UPDATE replaces exactly that version,
+	// is the stored user: no need to read it again, or its groups.
+	before := readAt(ch, ifVersion)
 	err = s.write(ctx, func(tx querier) error {
 		var (
 			oldDoc []byte
-			old    *scim.User // the stored user, when read before the UPDATE
+			old    = before // the stored user, when known before the UPDATE
 		)
-		if !oneStatement {
+		if !oneStatement && old == nil {
 			sel := &sqlBuf{d: s.d}
 			sel.sql("SELECT doc FROM scim_users WHERE tenant = ").arg(tenant).sql(" AND id = ").arg(u.ID).sql(s.d.forUpdate())
 			err := tx.QueryRowContext(ctx, sel.String(), sel.args...).Scan(&oldDoc)
@@ -344,6 +347,8 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 			if err := setGroups(out, groups); err != nil {
 				return err
 			}
+		} else if before != nil {
+			out.Groups = before.Groups
 		} else if err := loadUserGroups(ctx, tx, s.d, tenant, []*scim.User{out}); err != nil {
 			return err
 		}
@@ -354,6 +359,16 @@ func (us *UserStore) Replace(ctx context.Context, u *scim.User, ifVersion string
 	}
 	s.committed(ch, tenant)
 	return out, nil
+}
+
+// readAt returns the user that the handler read for the write ch
+// describes (scim.Change.Before), if it is at version ifVersion, or nil.
+func readAt(ch *scim.Change, ifVersion string) *scim.User {
+	u, _ := ch.Before().(*scim.User)
+	if u == nil || ifVersion == "" || u.Meta.Version != ifVersion {
+		return nil
+	}
+	return u
 }
 
 // oldActive returns u.Active, or nil for a nil u.

@@ -160,9 +160,9 @@ func (s *store) pgReplaceUser(ctx context.Context, tenant string, now time.Time,
 	if ch != nil {
 		// The events are built from the handler's read, which the UPDATE
 		// replaces only at its version.
-		before, _ = ch.Before().(*scim.User)
+		before = readAt(ch, ifVersion)
 		v, ok := parseETag(ifVersion)
-		if before == nil || !ok || before.Meta.Version != ifVersion {
+		if before == nil || !ok {
 			return nil, false, nil
 		}
 		out.Meta = scim.Meta{Created: before.Meta.Created, LastModified: now, Version: etag(v + 1)}
