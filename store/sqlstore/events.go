@@ -183,14 +183,20 @@ type eventData struct {
 }
 
 func encodeEventData(e *scim.Event) (string, error) {
-	b, err := json.Marshal(&eventData{
-		ExternalID:        e.ExternalID,
-		Version:           e.Version,
-		ChangedAttributes: e.ChangedAttributes,
-		MemberIDs:         e.MemberIDs,
-		Snapshot:          e.Snapshot,
-	})
-	return string(b), err
+	// What json.Marshal of eventData writes, written directly (it would
+	// also validate and compact the snapshot, which the handler's encoder
+	// wrote compact), since it is done for every recording write.
+	b, err := appendEventFields(make([]byte, 0, 128+len(e.Snapshot)), e)
+	if err != nil || len(e.Snapshot) == 0 {
+		return string(b), err
+	}
+	b = b[:len(b)-1]
+	if len(b) > 1 {
+		b = append(b, ',')
+	}
+	b = append(b, `"snapshot":`...)
+	b = append(b, e.Snapshot...)
+	return string(append(b, '}')), nil
 }
 
 // prune deletes the tenant's events recorded before before, except the

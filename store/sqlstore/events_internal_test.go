@@ -63,3 +63,37 @@ func TestAppendEventFieldsIsJSONMarshal(t *testing.T) {
 		require.Equal(t, string(want), string(got))
 	}
 }
+
+// encodeEventData writes what json.Marshal of eventData writes, as far as
+// a reader can tell: every event decodes from both to the same fields.
+func TestEncodeEventDataAgreesWithMarshal(t *testing.T) {
+	snap := json.RawMessage(`{"id":"1","userName":"a\"<b>&\u2028","groups":[{"value":"g"}]}`)
+	for i, e := range []scim.Event{
+		{},
+		{Snapshot: snap},
+		{ExternalID: "x\"\\\n<&>", Version: `W/"3"`},
+		{Version: `W/"1"`, ChangedAttributes: []string{"name.familyName", "emails"}, Snapshot: snap},
+		{ExternalID: "e", MemberIDs: []string{"a", "b\u00e9"}},
+		{ExternalID: "e", Version: `W/"2"`, ChangedAttributes: []string{"active"}, MemberIDs: []string{"m"}, Snapshot: snap},
+	} {
+		got, err := encodeEventData(&e)
+		require.NoError(t, err)
+		want, err := json.Marshal(&eventData{ExternalID: e.ExternalID, Version: e.Version, ChangedAttributes: e.ChangedAttributes, MemberIDs: e.MemberIDs, Snapshot: e.Snapshot})
+		require.NoError(t, err)
+		require.True(t, json.Valid([]byte(got)), "event %d: %s", i, got)
+		var a, b scim.Event
+		require.NoError(t, json.Unmarshal([]byte(got), &a))
+		require.NoError(t, json.Unmarshal(want, &b))
+		if len(e.Snapshot) > 0 {
+			// json.Marshal escapes <, > and & in it; the snapshot is the
+			// same JSON either way.
+			assert.JSONEq(t, string(b.Snapshot), string(a.Snapshot))
+		}
+		a.Snapshot, b.Snapshot = nil, nil
+		assert.Equal(t, b, a, "event %d: %s", i, got)
+		var am, bm map[string]any
+		require.NoError(t, json.Unmarshal([]byte(got), &am))
+		require.NoError(t, json.Unmarshal(want, &bm))
+		assert.Equal(t, bm, am, "event %d: the same keys", i)
+	}
+}
