@@ -120,8 +120,11 @@ var ErrCursorExpired = errors.New("scim: event cursor expired: resynchronise by 
 // ([ChangeFromContext]); the store calls [Change.Events] once inside the
 // write, after the change and before committing, sets each returned
 // event's Cursor (and Tenant, if it partitions by something other than
-// [TenantFromContext]), and writes them along with the change. A store
-// without the capability still has the events delivered to a
+// [TenantFromContext]), and writes them along with the change.
+// [Change.Before] is the resource as the handler read it, at the version a
+// replace is conditioned on: a store that can write the change and its
+// events in one statement may build the events from it before writing. A
+// store without the capability still has the events delivered to a
 // [WithEventSink] function after each write returns, with a weaker
 // guarantee: a crash between the commit and the delivery loses them.
 type EventRecorder interface {
