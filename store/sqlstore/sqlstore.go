@@ -79,6 +79,7 @@ type store struct {
 	// writer at a time anyway, so that they queue here rather than spin on
 	// SQLITE_BUSY.
 	writeMu sync.Mutex
+	writers writeQueue // groupcommit.go
 	stmts   stmtCache
 	events  eventState
 	stripes stripePool // group_versions.go
@@ -107,13 +108,12 @@ func (s *store) tenant(ctx context.Context) string { return s.partition(ctx) }
 // now returns the current time at the precision both dialects store.
 func (s *store) timestamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// write runs fn in a transaction, serialised in-process on SQLite, and
-// retries it a few times when PostgreSQL aborts it for a deadlock or a
+// write runs fn in a transaction, serialised in-process on SQLite (where
+// concurrent writes share transactions: groupcommit.go), and retries it a few times when PostgreSQL aborts it for a deadlock or a
 // serialisation failure between replicas.
 func (s *store) write(ctx context.Context, fn func(tx querier) error) error {
 	if s.d.serialWrites() {
-		s.writeMu.Lock()
-		defer s.writeMu.Unlock()
+		return s.groupWrite(ctx, fn)
 	}
 	return s.retry(ctx, func() error { return s.tx(ctx, fn) })
 }
