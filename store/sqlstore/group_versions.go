@@ -176,9 +176,8 @@ const maxOneStatementMembers = 100
 // PostgreSQL: one statement checks the members to add (as requireMembers
 // does, taking its locks first), locks the group's row FOR KEY SHARE,
 // inserts and deletes the membership rows and counts the change in a
-// stripe. Without events it runs on its own, so a change is one round trip
-// and its commit; with events, the events are recorded after it in the
-// same transaction.
+// stripe, and, with events, records them (write_members_postgres.go). It
+// runs on its own, so a change is one round trip and its commit.
 func (gs *GroupStore) patchMembersFast(ctx context.Context, ch *scim.Change, tenant, groupID string, add []scim.MultiValue, remove []string, now time.Time) (*scim.Group, error) {
 	s := gs.s
 	q := &sqlBuf{d: s.d}
@@ -244,7 +243,15 @@ func (gs *GroupStore) patchMembersFast(ctx context.Context, ch *scim.Change, ten
 		" ON CONFLICT (tenant, group_id, stripe) DO UPDATE SET n = sv.n + 1,"+
 		" last_modified = GREATEST(sv.last_modified, EXCLUDED.last_modified) RETURNING 1)")
 	q.sql("WITH ", strings.Join(ctes, ", "))
+	var mev *memberEvents
+	if ch != nil {
+		mev = appendMemberEvents(q, tenant, tp, gp, len(add) > 0, len(remove) > 0)
+		ins, del = mev.ins, mev.del
+	}
 	q.sql(" SELECT ", pgGroupCols, ", ", missCol, ", EXISTS (SELECT 1 FROM g), EXISTS (SELECT 1 FROM st), ", ins, ", ", del)
+	if mev != nil {
+		mev.columns(q)
+	}
 	q.sql(" FROM scim_groups r WHERE r.tenant = ", tp, " AND r.id = ", gp)
 	var (
 		g          *scim.Group
@@ -255,8 +262,12 @@ func (gs *GroupStore) patchMembersFast(ctx context.Context, ch *scim.Change, ten
 			found, bumped              bool
 			missJSON, insJSON, delJSON []byte
 		)
+		more := []any{&missJSON, &found, &bumped, &insJSON, &delJSON}
+		if mev != nil {
+			more = mev.scanInto(more)
+		}
 		var err error
-		g, err = scanGroupWith(db.QueryRowContext(ctx, q.String(), q.args...), &missJSON, &found, &bumped, &insJSON, &delJSON)
+		g, err = scanGroupWith(db.QueryRowContext(ctx, q.String(), q.args...), more...)
 		if err == sql.ErrNoRows {
 			return fmt.Errorf("sqlstore: group %q: %w", groupID, scim.ErrNotFound)
 		}
@@ -283,18 +294,27 @@ func (gs *GroupStore) patchMembersFast(ctx context.Context, ch *scim.Change, ten
 		if gon, err = jsonStrings(delJSON); err != nil {
 			return err
 		}
-		return s.record(ctx, db, tenant, ch.Events(scim.Written{Group: g, MembersAdded: added, MembersRemoved: gon}))
+		return nil
 	}
-	var err error
+	if err := s.retry(ctx, func() error { return run(s.conn()) }); err != nil {
+		return nil, err
+	}
 	if ch == nil {
-		err = s.retry(ctx, func() error { return run(s.conn()) })
-	} else {
-		err = s.write(ctx, run)
+		return g, nil
 	}
+	// Committed: the events the statement recorded are those of the
+	// Change, with the statement's ids, time and cursors.
+	evs := ch.Events(scim.Written{Group: g, MembersAdded: added, MembersRemoved: gon})
+	err := mev.adopt(evs, tenant)
+	if err == nil && len(evs) > 0 && s.pruneDue() {
+		// Outside the write, as afterOneStatement: a prune that fails is
+		// retried by a later one.
+		_, _ = prune(ctx, s.conn(), s.d, tenant, s.timestamp().Add(-s.retention))
+	}
+	s.committed(ch, tenant)
 	if err != nil {
 		return nil, err
 	}
-	s.committed(ch, tenant)
 	return g, nil
 }
 
