@@ -184,6 +184,7 @@ func (gs *GroupStore) patchMembersFast(ctx context.Context, ch *scim.Change, ten
 	tp, gp := q.ph(tenant), q.ph(groupID)
 	check := scim.MemberCheckFromContext(ctx) && len(add) > 0
 	ctes := []string{}
+	addIDs := make([]string, len(add)) // the placeholders of add's values
 	if len(add) > 0 {
 		var v strings.Builder
 		v.WriteString("a (m, k, d, t, r) AS (VALUES ")
@@ -191,7 +192,8 @@ func (gs *GroupStore) patchMembersFast(ctx context.Context, ch *scim.Change, ten
 			if i > 0 {
 				v.WriteString(", ")
 			}
-			v.WriteString("(" + q.ph(m.Value) + "::text, " + q.ph(fold(m.Value)) + "::text, " + q.ph(nullStr(m.Display)) + "::text, " +
+			addIDs[i] = q.ph(m.Value)
+			v.WriteString("(" + addIDs[i] + "::text, " + q.ph(fold(m.Value)) + "::text, " + q.ph(nullStr(m.Display)) + "::text, " +
 				q.ph(nullStr(m.Type)) + "::text, " + q.ph(nullStr(m.Ref)) + "::text)")
 		}
 		v.WriteString(")")
@@ -201,12 +203,16 @@ func (gs *GroupStore) patchMembersFast(ctx context.Context, ch *scim.Change, ten
 	if check {
 		// As requireMembers: users, then groups, then the group's own
 		// members; the locks on the members' rows come before the
-		// group's, as in every other membership write.
+		// group's, as in every other membership write. The group's
+		// members are looked up by the values themselves, not by a join
+		// with a: a generic plan made while the group looked small (no
+		// statistics yet) joined by reading all its members, 45 ms a
+		// change for 100,000 of them.
 		ctes = append(ctes,
 			"fu AS (SELECT id FROM scim_users WHERE tenant = "+tp+" AND id IN (SELECT m FROM a) ORDER BY id FOR KEY SHARE)",
 			"fg AS (SELECT id FROM scim_groups WHERE tenant = "+tp+" AND id IN (SELECT m FROM a EXCEPT SELECT id FROM fu) ORDER BY id FOR KEY SHARE)",
 			"miss AS (SELECT m FROM a WHERE m NOT IN (SELECT id FROM fu UNION ALL SELECT id FROM fg"+
-				" UNION ALL SELECT member_id FROM scim_group_members WHERE tenant = "+tp+" AND group_id = "+gp+" AND member_id IN (SELECT m FROM a)))")
+				" UNION ALL SELECT member_id FROM scim_group_members WHERE tenant = "+tp+" AND group_id = "+gp+" AND member_id IN ("+strings.Join(addIDs, ", ")+")))")
 		missCol, gCond = "(SELECT json_agg(m) FROM miss)", " AND NOT EXISTS (SELECT 1 FROM miss)"
 	}
 	ctes = append(ctes, "g AS (SELECT 1 FROM scim_groups WHERE tenant = "+tp+" AND id = "+gp+gCond+" FOR KEY SHARE)")
