@@ -183,36 +183,9 @@ func (gs *GroupStore) patchMembersFast(ctx context.Context, ch *scim.Change, ten
 	q := &sqlBuf{d: s.d}
 	tp, gp := q.ph(tenant), q.ph(groupID)
 	check := scim.MemberCheckFromContext(ctx) && len(add) > 0
-	ctes := []string{}
-	addIDs := make([]string, len(add)) // the placeholders of add's values
-	if len(add) > 0 {
-		var v strings.Builder
-		v.WriteString("a (m, k, d, t, r) AS (VALUES ")
-		for i, m := range add {
-			if i > 0 {
-				v.WriteString(", ")
-			}
-			addIDs[i] = q.ph(m.Value)
-			v.WriteString("(" + addIDs[i] + "::text, " + q.ph(fold(m.Value)) + "::text, " + q.ph(nullStr(m.Display)) + "::text, " +
-				q.ph(nullStr(m.Type)) + "::text, " + q.ph(nullStr(m.Ref)) + "::text)")
-		}
-		v.WriteString(")")
-		ctes = append(ctes, v.String())
-	}
+	ctes := memberCTEs(q, tp, gp, add, check)
 	missCol, gCond := "NULL::json", ""
 	if check {
-		// As requireMembers: users, then groups, then the group's own
-		// members; the locks on the members' rows come before the
-		// group's, as in every other membership write. The group's
-		// members are looked up by the values themselves, not by a join
-		// with a: a generic plan made while the group looked small (no
-		// statistics yet) joined by reading all its members, 45 ms a
-		// change for 100,000 of them.
-		ctes = append(ctes,
-			"fu AS (SELECT id FROM scim_users WHERE tenant = "+tp+" AND id IN (SELECT m FROM a) ORDER BY id FOR KEY SHARE)",
-			"fg AS (SELECT id FROM scim_groups WHERE tenant = "+tp+" AND id IN (SELECT m FROM a EXCEPT SELECT id FROM fu) ORDER BY id FOR KEY SHARE)",
-			"miss AS (SELECT m FROM a WHERE m NOT IN (SELECT id FROM fu UNION ALL SELECT id FROM fg"+
-				" UNION ALL SELECT member_id FROM scim_group_members WHERE tenant = "+tp+" AND group_id = "+gp+" AND member_id IN ("+strings.Join(addIDs, ", ")+")))")
 		missCol, gCond = "(SELECT json_agg(m) FROM miss)", " AND NOT EXISTS (SELECT 1 FROM miss)"
 	}
 	ctes = append(ctes, "g AS (SELECT 1 FROM scim_groups WHERE tenant = "+tp+" AND id = "+gp+gCond+" FOR KEY SHARE)")
@@ -322,6 +295,49 @@ func (gs *GroupStore) patchMembersFast(ctx context.Context, ch *scim.Change, ten
 		return nil, err
 	}
 	return g, nil
+}
+
+// memberCTEs returns the CTEs of a statement that adds the members add:
+// a, their rows, and with check, the CTEs that check them as requireMembers
+// does, taking its locks, ending with miss, the values that name no user
+// or group of the tenant and, if gp (the placeholder of the group's id) is
+// not empty, no member the group has already. tp is the tenant's
+// placeholder.
+func memberCTEs(q *sqlBuf, tp, gp string, add []scim.MultiValue, check bool) []string {
+	if len(add) == 0 {
+		return nil
+	}
+	ids := make([]string, len(add)) // the placeholders of add's values
+	var v strings.Builder
+	v.WriteString("a (m, k, d, t, r) AS (VALUES ")
+	for i, m := range add {
+		if i > 0 {
+			v.WriteString(", ")
+		}
+		ids[i] = q.ph(m.Value)
+		v.WriteString("(" + ids[i] + "::text, " + q.ph(fold(m.Value)) + "::text, " + q.ph(nullStr(m.Display)) + "::text, " +
+			q.ph(nullStr(m.Type)) + "::text, " + q.ph(nullStr(m.Ref)) + "::text)")
+	}
+	v.WriteString(")")
+	ctes := []string{v.String()}
+	if !check {
+		return ctes
+	}
+	// As requireMembers: users, then groups, then the group's own
+	// members; the locks on the members' rows come before the group's, as
+	// in every other membership write. The group's members are looked up
+	// by the values themselves, not by a join with a: a generic plan made
+	// while the group looked small (no statistics yet) joined by reading
+	// all its members, 45 ms a change for 100,000 of them.
+	own := ""
+	if gp != "" {
+		own = " UNION ALL SELECT member_id FROM scim_group_members WHERE tenant = " + tp + " AND group_id = " + gp +
+			" AND member_id IN (" + strings.Join(ids, ", ") + ")"
+	}
+	return append(ctes,
+		"fu AS (SELECT id FROM scim_users WHERE tenant = "+tp+" AND id IN (SELECT m FROM a) ORDER BY id FOR KEY SHARE)",
+		"fg AS (SELECT id FROM scim_groups WHERE tenant = "+tp+" AND id IN (SELECT m FROM a EXCEPT SELECT id FROM fu) ORDER BY id FOR KEY SHARE)",
+		"miss AS (SELECT m FROM a WHERE m NOT IN (SELECT id FROM fu UNION ALL SELECT id FROM fg"+own+"))")
 }
 
 // missingMember returns the error of requireMembers for the first member

@@ -127,3 +127,91 @@ func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// Group creates through the handler with events, on both dialects (on
+// PostgreSQL one statement): a create records group.created and
+// members_added at the new group's version, and the members are stored in
+// their order; a create with a member that names nothing, or with a
+// taken name under the unique-names rule, stores and records nothing.
+func TestGroupCreateEventsThroughTheHandler(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *sql.DB, d sqlstore.Dialect) {
+		users, groups := newStores(db, d)
+		var (
+			mu   sync.Mutex
+			sunk []scim.Event
+		)
+		h := scim.NewHandler(users, groups, scim.WithoutAuthentication(),
+			scim.WithEventSink(func(_ context.Context, evs []scim.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				sunk = append(sunk, evs...)
+			}))
+		ctx := context.Background()
+		var ids []string
+		for _, name := range []string{"u1", "u2", "u3"} {
+			ids = append(ids, post(t, h, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+name+`"}`))
+		}
+		last := must[int64](t)(users.LastCursor(ctx))
+		create := func(body string) *httptest.ResponseRecorder {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/Groups", strings.NewReader(body)))
+			return w
+		}
+		members := `[{"value":"` + ids[2] + `"},{"value":"` + ids[0] + `"},{"value":"` + ids[1] + `"}]`
+		w := create(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"eng","externalId":"x-1","members":` + members + `}`)
+		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+		var res struct {
+			ID      string
+			Members []struct{ Value string }
+		}
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &res))
+		version := w.Header().Get("ETag")
+		require.NotEmpty(t, version)
+		evs := must[[]scim.Event](t)(users.Events(ctx, last, 100))
+		require.Len(t, evs, 2)
+		assert.Equal(t, scim.EventGroupCreated, evs[0].Type)
+		assert.Equal(t, scim.EventGroupMembersAdded, evs[1].Type)
+		assert.Equal(t, []string{ids[2], ids[0], ids[1]}, evs[1].MemberIDs)
+		for _, e := range evs {
+			assert.Equal(t, res.ID, e.ResourceID)
+			assert.Equal(t, version, e.Version)
+			assert.Equal(t, "x-1", e.ExternalID)
+			assert.Greater(t, e.Cursor, last)
+			last = e.Cursor
+		}
+		r := httptest.NewRecorder()
+		h.ServeHTTP(r, httptest.NewRequest(http.MethodGet, "/Groups/"+res.ID, nil))
+		require.Equal(t, http.StatusOK, r.Code)
+		var got struct{ Members []struct{ Value string } }
+		require.NoError(t, json.Unmarshal(r.Body.Bytes(), &got))
+		assert.Equal(t, res.Members, got.Members, "the members in their order")
+		require.Len(t, got.Members, 3)
+		assert.Equal(t, ids[2], got.Members[0].Value)
+
+		// Refused creates store and record nothing.
+		w = create(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ops","members":[{"value":"` + ids[0] + `"},{"value":"nobody"}]}`)
+		assert.Equal(t, http.StatusBadRequest, w.Code, w.Body.String())
+		assert.Contains(t, w.Body.String(), "nobody")
+		w = create(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ENG","members":[{"value":"` + ids[0] + `"}]}`)
+		assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
+		assert.Empty(t, must[[]scim.Event](t)(users.Events(ctx, last, 100)))
+		page := must[*scim.Page[scim.Group]](t)(groups.List(ctx, &scim.Query{StartIndex: 1, Count: 10}))
+		assert.Equal(t, 1, page.TotalResults)
+
+		// A create without members records group.created alone.
+		w = create(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ops"}`)
+		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+		evs = must[[]scim.Event](t)(users.Events(ctx, last, 100))
+		require.Len(t, evs, 1)
+		assert.Equal(t, scim.EventGroupCreated, evs[0].Type)
+
+		all := must[[]scim.Event](t)(users.Events(ctx, 0, 100))
+		mu.Lock()
+		defer mu.Unlock()
+		require.Len(t, sunk, len(all))
+		for i := range all {
+			assert.Equal(t, sunk[i].ID, all[i].ID)
+			assert.Equal(t, sunk[i].Cursor, all[i].Cursor)
+		}
+	})
+}
