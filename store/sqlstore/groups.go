@@ -197,6 +197,13 @@ func (gs *GroupStore) Create(ctx context.Context, g *scim.Group) (*scim.Group, e
 	out.ID, out.Members = id, members
 	out.Meta = scim.Meta{Created: now, LastModified: now, Version: etag(1)}
 	ch := s.change(ctx)
+	if isPostgres(s.d) && len(members) <= maxOneStatementMembers {
+		if err := gs.pgCreateGroup(ctx, ch, tenant, id, now, g, w, unique, out); err != nil {
+			return nil, err
+		}
+		s.committed(ch, tenant)
+		return out, nil
+	}
 	err = s.write(ctx, func(tx querier) error {
 		if err := requireMembers(ctx, tx, s.d, tenant, "", members); err != nil {
 			return err
