@@ -130,6 +130,9 @@ func TestEventsSurviveKill(t *testing.T) {
 				u, err := url.Parse(os.Getenv(postgresEnv))
 				require.NoError(t, err)
 				u.Path = "/" + pg.cfg.Database
+				q := u.Query()
+				q.Set("application_name", crashChildApp)
+				u.RawQuery = q.Encode()
 				dsn = u.String()
 			} else {
 				path := filepath.Join(t.TempDir(), "crash.db")
@@ -145,12 +148,30 @@ func TestEventsSurviveKill(t *testing.T) {
 					db = reopenSQLite(t, dsn)
 				} else {
 					db = postgresDB(t)
+					waitForChildSessions(t, db)
 				}
 				checkCrashConsistency(t, db, dl.d, tenant, acked)
 			}
 			checkConsumerSurvivesKill(t, db0(t, dl.name, dsn), dl.d, dl.name+"|"+dsn+"|"+tenant, tenant)
 		})
 	}
+}
+
+// crashChildApp is the application_name of the child's PostgreSQL sessions.
+const crashChildApp = "scimkit-crash-child"
+
+// waitForChildSessions waits until the killed child's sessions have ended.
+// A statement the child had sent runs to its end, and commits, after the
+// child is gone (a one-statement write has no COMMIT left to send), so
+// the checks wait for it rather than see it land between two reads.
+func waitForChildSessions(t *testing.T, db *sql.DB) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		var n int
+		err := db.QueryRow("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()", crashChildApp).Scan(&n)
+		require.NoError(t, err)
+		return n == 0
+	}, 30*time.Second, 20*time.Millisecond, "the killed child's sessions did not end")
 }
 
 func db0(t *testing.T, dialect, dsn string) *sql.DB {
